@@ -1,0 +1,33 @@
+# The two commands: `make run` (whole system with demo data) and `make test` (the suite).
+SHELL := /bin/bash
+PY := .venv/bin/python
+
+.PHONY: run test setup services migrate demo stop bench
+
+run: setup services migrate demo
+	@echo ""
+	@echo "  Company panel  http://localhost:8000/app/company   (admin@alquimista.test, support@alquimista.test)"
+	@echo "  Client dash    http://acme.localhost:8000/app/dashboard   (admin@acme.test, user@acme.test; also globex, initech)"
+	@echo "  Django admin   http://localhost:8000/admin/    API docs  http://localhost:8000/api/docs"
+	@echo "  Password for every demo user: $${DEMO_PASSWORD:-alquimista-demo}.   Ctrl-C stops web, worker and beat."
+	@echo ""
+	.venv/bin/honcho start -f Procfile.dev
+
+test: export WITH_BROWSER := 1
+test: setup services
+	ALQUIMISTA_ENV=test .venv/bin/pytest $(PYTEST_ARGS)
+
+setup:
+	@bash scripts/bootstrap.sh
+
+services:
+	@python3 scripts/devservices.py start
+
+migrate:
+	@bash scripts/migrate.sh
+
+demo:
+	@$(PY) manage.py load_demo
+
+stop:
+	@python3 scripts/devservices.py stop

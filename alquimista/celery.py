@@ -1,0 +1,40 @@
+"""The Celery app, the beat schedule (all of it, here), and the tenant task helper."""
+import os
+from functools import wraps
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "alquimista.settings")
+
+app = Celery("alquimista")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+# Every periodic job of the platform. Later apps add theirs here, not in their own modules.
+app.conf.beat_schedule = {}
+
+
+def tenant_task(**task_options):
+    """A Celery task whose first argument is a tenant's schema name; the body runs inside it.
+
+    Tasks take ids, never model instances. A task for a tenant that is gone or not active
+    is skipped (beat can fire before a new schema is ready, or after a tenant is archived).
+    """
+
+    def decorator(fn):
+        @app.task(**task_options)
+        @wraps(fn)
+        def task(schema_name: str, *args, **kwargs):
+            from django_tenants.utils import tenant_context
+
+            from tenants.models import Tenant
+
+            tenant = Tenant.objects.filter(schema_name=schema_name).first()
+            if tenant is None or tenant.status not in (Tenant.Status.ACTIVE, Tenant.Status.SUSPENDED):
+                return {"skipped": True, "schema": schema_name}
+            with tenant_context(tenant):
+                return fn(tenant, *args, **kwargs)
+
+        return task
+
+    return decorator

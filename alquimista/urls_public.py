@@ -1,0 +1,21 @@
+"""The public host (BASE_DOMAIN): company panel, admin, internal API."""
+from django.contrib import admin
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
+
+from alquimista.urls_common import urlpatterns as common
+from dashboards import views
+
+handler403 = "alquimista.views.permission_denied"
+handler404 = "alquimista.views.not_found"
+handler500 = "alquimista.views.server_error"
+
+urlpatterns = [
+    *common,
+    path("choose-tenant", views.choose_tenant, name="choose-tenant"),
+    path("app/company", views.company_overview, name="company-overview"),
+    path("app/company/tenants", views.company_tenants, name="company-tenants"),
+    path("admin/", admin.site.urls),
+    path("api/schema", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs", SpectacularRedocView.as_view(url_name="api-schema"), name="api-docs"),
+]

@@ -1,0 +1,36 @@
+"""Page access, asking the policy: 404 to outsiders, 403 to members without the right."""
+from functools import wraps
+
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect
+
+from accounts.policy import TENANT_SCOPED, Action, can, is_internal, is_member
+from accounts.selectors import home_url_for
+
+
+def page_requires(action: Action):
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            user = request.user
+            if not user.is_authenticated:
+                return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
+            tenant = request.tenant
+            if can(user, action, tenant):
+                return view(request, *args, **kwargs)
+            if action in TENANT_SCOPED:
+                if not is_member(user, tenant):
+                    # Not revealing that the tenant exists to someone from elsewhere.
+                    raise Http404
+                raise PermissionDenied
+            if tenant.is_public and not is_internal(user):
+                # A tenant user who opens the company panel is sent to their own dashboard.
+                return redirect(home_url_for(user))
+            raise PermissionDenied
+
+        return wrapper
+
+    return decorator

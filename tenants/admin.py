@@ -1,0 +1,61 @@
+from django.contrib import admin
+
+from tenants.models import Domain, Plan, Tenant
+from tenants.secrets.models import SecretVersion
+
+
+class DomainInline(admin.TabularInline):
+    model = Domain
+    extra = 0
+
+
+@admin.register(Tenant)
+class TenantAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "status", "plan", "owner_email", "sla", "created_at"]
+    list_filter = ["status", "plan", "sla"]
+    search_fields = ["name", "slug", "owner_email", "owner_name"]
+    # The schema is created by tenants.services; its name never changes after that.
+    readonly_fields = ["schema_name", "created_at"]
+    inlines = [DomainInline]
+
+    def has_add_permission(self, request):
+        # New tenants come from the provisioning service (schema, domain, secrets), not a bare row.
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("plan")
+
+
+@admin.register(Domain)
+class DomainAdmin(admin.ModelAdmin):
+    list_display = ["domain", "tenant", "is_primary"]
+    search_fields = ["domain", "tenant__name"]
+    autocomplete_fields = ["tenant"]
+
+
+@admin.register(Plan)
+class PlanAdmin(admin.ModelAdmin):
+    list_display = [
+        "code", "name", "monthly_price", "requests_per_month", "tokens_per_month", "max_agents", "max_integrations",
+    ]
+    search_fields = ["code", "name"]
+
+
+@admin.register(SecretVersion)
+class SecretVersionAdmin(admin.ModelAdmin):
+    """Names, versions and tags only: the ciphertext is never shown."""
+
+    list_display = ["name", "version", "current", "created_at", "created_by"]
+    list_filter = ["current"]
+    search_fields = ["name"]
+    fields = ["name", "version", "current", "tags", "created_at", "created_by"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
