@@ -7,6 +7,7 @@ from django.db import connection, transaction
 from django_tenants.utils import get_public_schema_name, schema_exists
 
 from tenants.models import Domain, Plan, Tenant
+from tenants.schema_clone import align_clone_names
 from tenants.validation import schema_name_for, validate_slug
 
 logger = structlog.get_logger(__name__)
@@ -67,8 +68,11 @@ def tenant_create(
             settings=dict(tenant_settings or {}),
         )
         Domain.objects.create(domain=tenant_host(slug), tenant=tenant, is_primary=True)
+        cloned = template_schema_clone_enabled()
         tenant.create_schema(check_if_exists=False, verbosity=0)
-    logger.info("tenant_created", tenant=tenant.schema_name, cloned=template_schema_clone_enabled())
+        if cloned:
+            align_clone_names(template=settings.TENANT_BASE_SCHEMA, clone=tenant.schema_name)
+    logger.info("tenant_created", tenant=tenant.schema_name, cloned=cloned)
     return tenant
 
 

@@ -59,6 +59,11 @@ def configure_logging(*, level: str = "INFO", fmt: str = "json") -> None:
                 # Our own middleware logs each request once, with timing.
                 "django.request": {"level": "ERROR"},
                 "celery": {"level": level},
+                # botocore logs request bodies at DEBUG, secret values included: never below WARNING.
+                "botocore": {"level": "WARNING"},
+                "boto3": {"level": "WARNING"},
+                "s3transfer": {"level": "WARNING"},
+                "urllib3": {"level": "WARNING"},
             },
         }
     )

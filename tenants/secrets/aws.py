@@ -74,17 +74,35 @@ class AwsSecretStore(SecretStore):
             raise self._error(exc, name) from None
         return SecretValue(response["SecretString"])
 
+    def _labelled_versions(self, name: str) -> dict[int, str]:
+        response = self._client.list_secret_version_ids(SecretId=self._id(name), IncludeDeprecated=True)
+        labelled = {}
+        for entry in response["Versions"]:
+            version = _version_of(entry.get("VersionStages", []))
+            if version is not None:
+                labelled[version] = entry["VersionId"]
+        return labelled
+
     def rotate(self, name, value=None, *, actor=""):
         current = [meta for meta in self.versions(name) if meta.current]
         if not current:
             raise SecretNotFound(f"Secret {name!r} has no current version.")
         new_version = current[0].version + 1
         try:
+            before = self._labelled_versions(name)
             self._client.put_secret_value(
                 SecretId=self._id(name),
                 SecretString=value if value is not None else new_random_secret(),
                 VersionStages=[CURRENT, _label(new_version)],
             )
+            # Some implementations drop custom labels from older versions on put; put them back
+            # so superseded versions stay kept and addressable.
+            after = self._labelled_versions(name)
+            for version, version_id in before.items():
+                if version not in after:
+                    self._client.update_secret_version_stage(
+                        SecretId=self._id(name), VersionStage=_label(version), MoveToVersionId=version_id
+                    )
         except ClientError as exc:
             raise self._error(exc, name) from None
         return SecretMeta(name=name, version=new_version, current=True, tags=current[0].tags, created_by=actor)

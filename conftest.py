@@ -1,0 +1,122 @@
+"""Session-wide test tenants and the cast every access test uses.
+
+The test database is migrated once; the demo tenants (acme, globex, initech) and their
+users are created once per session, committed, and shared by all tests, each of which
+runs in a transaction that is rolled back.
+"""
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from django.test import Client
+
+ROOT = Path(__file__).resolve().parent
+VENV_BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_port(port: int, seconds: float = 20, process: subprocess.Popen | None = None) -> None:
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"process exited with {process.returncode} before listening on {port}")
+        with socket.socket() as sock:
+            sock.settimeout(0.2)
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise RuntimeError(f"nothing listening on {port} after {seconds}s")
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    from tenants.demo import demo_load
+    from tenants.services import public_tenant_ensure, template_schema_sync
+
+    with django_db_blocker.unblock():
+        public_tenant_ensure()
+        template_schema_sync()
+        demo_load(password="demo-password-123")
+        connection.set_schema_to_public()
+    yield
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache_and_schema():
+    cache.clear()
+    yield
+    connection.set_schema_to_public()
+
+
+DEMO_PASSWORD = "demo-password-123"
+
+
+@pytest.fixture
+def acme(db):
+    from tenants.models import Tenant
+
+    return Tenant.objects.get(slug="acme")
+
+
+@pytest.fixture
+def globex(db):
+    from tenants.models import Tenant
+
+    return Tenant.objects.get(slug="globex")
+
+
+@pytest.fixture
+def public_tenant(db):
+    from tenants.models import Tenant
+
+    return Tenant.objects.get(schema_name="public")
+
+
+def host_of(tenant) -> str:
+    return settings.BASE_DOMAIN if tenant.is_public else f"{tenant.slug}.{settings.BASE_DOMAIN}"
+
+
+@pytest.fixture
+def client_for(db):
+    """client_for(tenant, email=None): a test client on the tenant's host, logged in as `email`."""
+    from accounts.models import User
+
+    def make(tenant, email: str | None = None) -> Client:
+        client = Client(HTTP_HOST=host_of(tenant))
+        if email:
+            client.force_login(User.objects.get(email=email))
+        return client
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def redis_server_factory():
+    """Starts throwaway redis-server processes on free ports; all are killed at the end."""
+    processes = []
+
+    def start() -> tuple[int, subprocess.Popen]:
+        port = free_port()
+        process = subprocess.Popen(
+            ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+            stdout=subprocess.DEVNULL,
+        )
+        processes.append(process)
+        wait_for_port(port, process=process)
+        return port, process
+
+    yield start
+    for process in processes:
+        process.kill()
+        process.wait()
