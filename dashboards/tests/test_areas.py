@@ -1,0 +1,75 @@
+"""The two areas: who lands where, and what each host shows."""
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+
+def test_anonymous_is_sent_to_login_on_both_hosts(client_for, acme, public_tenant):
+    for tenant, path in ((acme, "/app/dashboard"), (public_tenant, "/app/company")):
+        response = client_for(tenant).get(path)
+        assert response.status_code == 302
+        assert response["Location"].startswith("/login/")
+
+
+def test_tenant_member_sees_own_dashboard(client_for, acme):
+    for email in ("admin@acme.test", "user@acme.test"):
+        response = client_for(acme, email).get("/app/dashboard")
+        assert response.status_code == 200
+        assert b"Acme Corporation" in response.content
+        assert b"Growth" in response.content
+
+
+def test_member_of_another_tenant_gets_404_on_this_host(client_for, acme):
+    for email in ("admin@globex.test", "user@globex.test"):
+        response = client_for(acme, email).get("/app/dashboard")
+        assert response.status_code == 404
+        assert b"Acme" not in response.content
+
+
+def test_staff_have_no_tenant_dashboard_without_view_as(client_for, acme):
+    assert client_for(acme, "admin@alquimista.test").get("/app/dashboard").status_code == 404
+
+
+def test_staff_see_the_company_panel_with_every_tenant(client_for, public_tenant):
+    for email in ("admin@alquimista.test", "support@alquimista.test"):
+        response = client_for(public_tenant, email).get("/app/company/tenants")
+        assert response.status_code == 200
+        for name in (b"Acme Corporation", b"Globex", b"Initech"):
+            assert name in response.content
+        assert b"Alquimista (public)" not in response.content
+
+
+def test_company_tenants_filters(client_for, public_tenant):
+    client = client_for(public_tenant, "support@alquimista.test")
+    by_search = client.get("/app/company/tenants", {"search": "glob"}).content
+    by_plan = client.get("/app/company/tenants", {"plan": "starter"}).content
+    assert b"Globex" in by_search and b"Acme Corporation" not in by_search
+    assert b"Initech" in by_plan and b"Globex" not in by_plan
+
+
+def test_tenant_user_on_public_host_is_sent_to_their_dashboard(client_for, public_tenant):
+    response = client_for(public_tenant, "user@acme.test").get("/app/company")
+    assert response.status_code == 302
+    assert response["Location"] == "http://acme.localhost:8000/app/dashboard"
+
+
+def test_login_lands_each_role_in_its_area(client_for, acme, public_tenant):
+    from conftest import DEMO_PASSWORD
+
+    expectations = {
+        "admin@alquimista.test": "http://localhost:8000/app/company",
+        "support@alquimista.test": "http://localhost:8000/app/company",
+        "admin@acme.test": "http://acme.localhost:8000/app/dashboard",
+        "user@globex.test": "http://globex.localhost:8000/app/dashboard",
+    }
+    for email, landing in expectations.items():
+        client = client_for(public_tenant)
+        response = client.post("/login/", {"username": email, "password": DEMO_PASSWORD}, follow=False)
+        assert response.status_code == 302
+        assert client.get(response["Location"])["Location"] == landing, email
+
+
+def test_wrong_password_shows_a_form_error(client_for, acme):
+    response = client_for(acme).post("/login/", {"username": "admin@acme.test", "password": "nope"})
+    assert response.status_code == 200
+    assert b"role=\"alert\"" in response.content
