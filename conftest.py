@@ -120,3 +120,54 @@ def redis_server_factory():
     for process in processes:
         process.kill()
         process.wait()
+
+
+def subprocess_env(**extra) -> dict:
+    """Environment for a subprocess (worker, web server) that must see this session's test database."""
+    import os
+
+    db = connection.settings_dict
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
+    env.update(
+        DJANGO_SETTINGS_MODULE="alquimista.settings_test",
+        DATABASE_URL=f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+    )
+    env.update(extra)
+    return env
+
+
+@pytest.fixture
+def celery_worker_factory(transactional_db_free):
+    """Starts real Celery worker processes on the test broker; all are killed at the end."""
+    processes = []
+
+    def start(concurrency: int = 1, queues: str = "celery") -> subprocess.Popen:
+        process = subprocess.Popen(
+            [str(VENV_BIN / "celery"), "-A", "alquimista", "worker", "--loglevel=WARNING", f"--concurrency={concurrency}",
+             "--pool=prefork", "-Q", queues, "--without-gossip", "--without-mingle", "--without-heartbeat"],
+            cwd=ROOT,
+            env=subprocess_env(),
+        )
+        processes.append(process)
+        return process
+
+    yield start
+    for process in processes:
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+@pytest.fixture
+def transactional_db_free(django_db_setup, django_db_blocker):
+    """Database access without a wrapping transaction: other processes must see what the test reads.
+
+    The session's committed data (demo tenants and users) is what workers see; tests using
+    this must clean up rows they commit themselves.
+    """
+    django_db_blocker.unblock()
+    yield
+    django_db_blocker.restore()

@@ -77,3 +77,18 @@ class Membership(models.Model):
 
     def __str__(self):
         return f"{self.user} → {self.tenant} ({self.role})"
+
+
+class LoginHandoff(models.Model):
+    """A one-time, short-lived ticket that carries a login from one host to another.
+
+    Sessions are host-only cookies, so a user who logs in on the public host and belongs
+    to a tenant is sent to the tenant's host with a ticket; only its hash is stored.
+    """
+
+    token_hash = models.CharField(max_length=64, unique=True)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE, related_name="+")
+    next_path = models.CharField(max_length=500, default="/")
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)

@@ -2,7 +2,6 @@
 from accounts.models import Membership
 from accounts.policy import is_internal
 from tenants.models import Tenant
-from tenants.services import public_url, tenant_url
 
 
 def memberships_of(user) -> list[Membership]:
@@ -13,13 +12,16 @@ def memberships_of(user) -> list[Membership]:
     )
 
 
-def home_url_for(user) -> str:
-    """Where a user lands after login: staff → company panel, a tenant member → their dashboard."""
+def home_of(user) -> tuple[Tenant | None, str]:
+    """Where a user lands after login, as (tenant, path); tenant None means the public host.
+
+    Staff → the company panel; a member of one tenant → its dashboard; of several → the chooser.
+    """
     if is_internal(user):
-        return public_url("/app/company")
+        return None, "/app/company"
     memberships = memberships_of(user)
     if len(memberships) == 1:
-        return tenant_url(memberships[0].tenant, "/app/dashboard")
+        return memberships[0].tenant, "/app/dashboard"
     if memberships:
-        return public_url("/choose-tenant")
-    return public_url("/login/?no_access=1")
+        return None, "/choose-tenant"
+    return None, "/login/?no_access=1"

@@ -5,10 +5,9 @@ from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from django.shortcuts import redirect
 
 from accounts.policy import TENANT_SCOPED, Action, can, is_internal, is_member
-from accounts.selectors import home_url_for
+from dashboards.routing import redirect_home
 
 
 def page_requires(action: Action):
@@ -28,7 +27,7 @@ def page_requires(action: Action):
                 raise PermissionDenied
             if tenant.is_public and not is_internal(user):
                 # A tenant user who opens the company panel is sent to their own dashboard.
-                return redirect(home_url_for(user))
+                return redirect_home(request)
             raise PermissionDenied
 
         return wrapper

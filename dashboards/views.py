@@ -1,23 +1,40 @@
+from django.contrib.auth import login
 from django.shortcuts import redirect, render
 
 from accounts.policy import Action
-from accounts.selectors import home_url_for, memberships_of
+from accounts.handoff import handoff_redeem
+from accounts.selectors import memberships_of
+from dashboards.routing import redirect_home, redirect_to_tenant
 from dashboards.access import page_requires
 from tenants.models import Plan, Tenant
 from tenants.selectors import tenant_list
-from tenants.services import tenant_url
 
 
 def home(request):
     if not request.user.is_authenticated:
         return redirect("login")
-    return redirect(home_url_for(request.user))
+    return redirect_home(request)
+
+
+def login_handoff(request):
+    """Redeems a one-time ticket made on another host and logs the user in on this one."""
+    redeemed = handoff_redeem(raw=request.GET.get("ticket", ""), tenant=request.tenant)
+    if redeemed is None:
+        return redirect("login")
+    user, next_path = redeemed
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    return redirect(next_path)
 
 
 def choose_tenant(request):
     if not request.user.is_authenticated:
         return redirect("login")
-    choices = [(membership, tenant_url(membership.tenant, "/app/dashboard")) for membership in memberships_of(request.user)]
+    chosen = request.GET.get("tenant")
+    memberships = memberships_of(request.user)
+    for membership in memberships:
+        if membership.tenant.slug == chosen:
+            return redirect_to_tenant(request, membership.tenant, "/app/dashboard")
+    choices = [(membership, f"?tenant={membership.tenant.slug}") for membership in memberships]
     return render(request, "dashboards/choose_tenant.html", {"choices": choices})
 
 

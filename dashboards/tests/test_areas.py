@@ -50,23 +50,68 @@ def test_company_tenants_filters(client_for, public_tenant):
 def test_tenant_user_on_public_host_is_sent_to_their_dashboard(client_for, public_tenant):
     response = client_for(public_tenant, "user@acme.test").get("/app/company")
     assert response.status_code == 302
-    assert response["Location"] == "http://acme.localhost:8000/app/dashboard"
+    assert response["Location"].startswith("http://acme.localhost:8000/login/handoff?ticket=")
 
 
-def test_login_lands_each_role_in_its_area(client_for, acme, public_tenant):
+def follow_handoff(client_for, tenant, location: str):
+    """Open a cross-host redirect on a fresh client of the target host, as a browser would."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(location)
+    client = client_for(tenant)
+    return client, client.get(f"{parts.path}?{parts.query}")
+
+
+@pytest.mark.parametrize(
+    "email, landing",
+    [
+        ("admin@alquimista.test", "http://localhost:8000/app/company"),
+        ("support@alquimista.test", "http://localhost:8000/app/company"),
+    ],
+)
+def test_staff_land_on_the_company_panel(client_for, public_tenant, email, landing):
     from conftest import DEMO_PASSWORD
 
-    expectations = {
-        "admin@alquimista.test": "http://localhost:8000/app/company",
-        "support@alquimista.test": "http://localhost:8000/app/company",
-        "admin@acme.test": "http://acme.localhost:8000/app/dashboard",
-        "user@globex.test": "http://globex.localhost:8000/app/dashboard",
-    }
-    for email, landing in expectations.items():
-        client = client_for(public_tenant)
-        response = client.post("/login/", {"username": email, "password": DEMO_PASSWORD}, follow=False)
-        assert response.status_code == 302
-        assert client.get(response["Location"])["Location"] == landing, email
+    client = client_for(public_tenant)
+    response = client.post("/login/", {"username": email, "password": DEMO_PASSWORD})
+    assert client.get(response["Location"])["Location"] == "/app/company"
+    assert client.get("/app/company").status_code == 200
+
+
+@pytest.mark.parametrize("email, slug", [("admin@acme.test", "acme"), ("user@globex.test", "globex")])
+def test_tenant_users_logging_in_on_the_public_host_land_logged_in_on_their_host(client_for, public_tenant, email, slug):
+    from conftest import DEMO_PASSWORD
+    from tenants.models import Tenant
+
+    tenant = Tenant.objects.get(slug=slug)
+    client = client_for(public_tenant)
+    client.post("/login/", {"username": email, "password": DEMO_PASSWORD})
+    location = client.get("/")["Location"]
+    assert location.startswith(f"http://{slug}.localhost:8000/login/handoff?ticket=")
+
+    tenant_client, response = follow_handoff(client_for, tenant, location)
+    assert response["Location"] == "/app/dashboard"
+    assert tenant_client.get("/app/dashboard").status_code == 200
+
+
+def test_a_handoff_ticket_works_once_and_only_on_its_tenant(client_for, public_tenant, acme, globex):
+    location = client_for(public_tenant, "admin@acme.test").get("/")["Location"]
+
+    _, on_wrong_host = follow_handoff(client_for, globex, location)
+    _, first = follow_handoff(client_for, acme, location)
+    _, replay = follow_handoff(client_for, acme, location)
+
+    assert on_wrong_host["Location"] == "/login/"
+    assert first["Location"] == "/app/dashboard"
+    assert replay["Location"] == "/login/"
+
+
+def test_login_on_the_tenant_host_stays_on_it(client_for, acme):
+    from conftest import DEMO_PASSWORD
+
+    client = client_for(acme)
+    response = client.post("/login/", {"username": "user@acme.test", "password": DEMO_PASSWORD})
+    assert client.get(response["Location"])["Location"] == "/app/dashboard"
 
 
 def test_wrong_password_shows_a_form_error(client_for, acme):
