@@ -62,7 +62,7 @@ TENANT_CREATION_FAKES_MIGRATIONS = env_bool("TENANT_CLONE", True)
 TENANT_LIMIT_SET_CALLS = True
 TENANT_CACHE_SECONDS = env_int("TENANT_CACHE_SECONDS", 300)
 DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
-TENANT_MIGRATION_EXECUTOR = env_str("TENANT_MIGRATION_EXECUTOR", "standard")
+
 
 MIDDLEWARE = [
     "alquimista.observability.middleware.ProbeMiddleware",

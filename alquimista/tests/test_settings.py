@@ -64,3 +64,14 @@ def test_demo_data_is_refused_outside_development(settings):
     settings.ENVIRONMENT = "production"
     with pytest.raises(DemoRefused):
         demo_load()
+
+
+def test_readme_documents_every_environment_variable():
+    import re
+
+    read = set()
+    for path in (ROOT / "alquimista").glob("*.py"):
+        read |= set(re.findall(r'env_(?:str|bool|int|list)\(\s*"([A-Z0-9_]+)"', path.read_text()))
+    readme = (ROOT / "README.md").read_text()
+    assert read, "settings must read the environment"
+    assert sorted(name for name in read if f"`{name}`" not in readme) == []
