@@ -3,6 +3,7 @@ import os
 from functools import wraps
 
 from celery import Celery
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "alquimista.settings")
 
@@ -11,7 +12,9 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 # Every periodic job of the platform. Later apps add theirs here, not in their own modules.
-app.conf.beat_schedule = {}
+app.conf.beat_schedule = {
+    "purge-login-handoffs": {"task": "accounts.purge_login_handoffs", "schedule": crontab(minute=17, hour=3)},
+}
 
 
 def tenant_task(**task_options):

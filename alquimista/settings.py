@@ -37,7 +37,7 @@ SHARED_APPS = [
     "django.contrib.auth",
     "django.contrib.sessions",
     "django.contrib.messages",
-    "django.contrib.admin",
+    "alquimista.admin_site.OpsAdminConfig",
     "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",

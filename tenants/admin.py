@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from alquimista.admin_site import PolicyModelAdmin
+
 from tenants.models import Domain, Plan, Tenant
 from tenants.secrets.models import SecretVersion
 
@@ -10,7 +12,7 @@ class DomainInline(admin.TabularInline):
 
 
 @admin.register(Tenant)
-class TenantAdmin(admin.ModelAdmin):
+class TenantAdmin(PolicyModelAdmin):
     list_display = ["name", "slug", "status", "plan", "owner_email", "sla", "created_at"]
     list_filter = ["status", "plan", "sla"]
     search_fields = ["name", "slug", "owner_email", "owner_name"]
@@ -30,14 +32,14 @@ class TenantAdmin(admin.ModelAdmin):
 
 
 @admin.register(Domain)
-class DomainAdmin(admin.ModelAdmin):
+class DomainAdmin(PolicyModelAdmin):
     list_display = ["domain", "tenant", "is_primary"]
     search_fields = ["domain", "tenant__name"]
     autocomplete_fields = ["tenant"]
 
 
 @admin.register(Plan)
-class PlanAdmin(admin.ModelAdmin):
+class PlanAdmin(PolicyModelAdmin):
     list_display = [
         "code", "name", "monthly_price", "requests_per_month", "tokens_per_month", "max_agents", "max_integrations",
     ]
@@ -45,7 +47,7 @@ class PlanAdmin(admin.ModelAdmin):
 
 
 @admin.register(SecretVersion)
-class SecretVersionAdmin(admin.ModelAdmin):
+class SecretVersionAdmin(PolicyModelAdmin):
     """Names, versions and tags only: the ciphertext is never shown."""
 
     list_display = ["name", "version", "current", "created_at", "created_by"]
@@ -58,4 +60,7 @@ class SecretVersionAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False

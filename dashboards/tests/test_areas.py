@@ -118,3 +118,23 @@ def test_wrong_password_shows_a_form_error(client_for, acme):
     response = client_for(acme).post("/login/", {"username": "admin@acme.test", "password": "nope"})
     assert response.status_code == 200
     assert b"role=\"alert\"" in response.content
+
+
+def test_expired_tickets_are_purged_and_fresh_ones_kept(acme):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from accounts.handoff import handoff_create
+    from accounts.models import LoginHandoff, User
+    from accounts.tasks import purge_login_handoffs
+
+    user = User.objects.get(email="admin@acme.test")
+    handoff_create(user=user, tenant=acme)
+    handoff_create(user=user, tenant=acme)
+    LoginHandoff.objects.filter(pk=LoginHandoff.objects.order_by("pk").first().pk).update(
+        expires_at=timezone.now() - timedelta(days=2)
+    )
+
+    assert purge_login_handoffs() == 1
+    assert LoginHandoff.objects.count() == 1

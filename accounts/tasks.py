@@ -1,0 +1,13 @@
+from datetime import timedelta
+
+from django.utils import timezone
+
+from accounts.models import LoginHandoff
+from alquimista.celery import app
+
+
+@app.task(name="accounts.purge_login_handoffs")
+def purge_login_handoffs() -> int:
+    """Drop login tickets that expired more than a day ago; they can never be redeemed."""
+    deleted, _ = LoginHandoff.objects.filter(expires_at__lt=timezone.now() - timedelta(days=1)).delete()
+    return deleted

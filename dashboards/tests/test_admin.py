@@ -1,0 +1,55 @@
+"""The Django admin asks the policy: staff read, only INTERNAL_ADMIN writes, tenants stay out."""
+import pytest
+
+from tenants.models import Plan
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize("email", ["admin@alquimista.test", "support@alquimista.test"])
+def test_staff_open_the_admin(client_for, public_tenant, email):
+    client = client_for(public_tenant, email)
+    assert client.get("/admin/").status_code == 200
+    assert client.get("/admin/tenants/tenant/").status_code == 200
+
+
+@pytest.mark.parametrize("email", ["admin@acme.test", "user@acme.test"])
+def test_tenant_users_are_kept_out_of_the_admin(client_for, public_tenant, email):
+    response = client_for(public_tenant, email).get("/admin/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/admin/login/")
+
+
+def test_admin_is_not_routed_on_tenant_hosts(client_for, acme):
+    assert client_for(acme, "admin@alquimista.test").get("/admin/").status_code == 404
+
+
+def test_support_cannot_change_a_plan_and_admin_can(client_for, public_tenant):
+    plan = Plan.objects.get(code="starter")
+    url = f"/admin/tenants/plan/{plan.pk}/change/"
+    data = {
+        "code": "starter", "name": "Starter Plus", "monthly_price": "500.00", "requests_per_month": 1,
+        "tokens_per_month": 1, "max_agents": 1, "max_integrations": 1, "overage_price_per_1k_tokens": "0.01",
+        "raw_retention_days": 35,
+    }
+
+    support = client_for(public_tenant, "support@alquimista.test").post(url, data)
+    plan.refresh_from_db()
+    assert support.status_code == 403 and plan.name == "Starter"
+
+    admin = client_for(public_tenant, "admin@alquimista.test").post(url, data)
+    plan.refresh_from_db()
+    assert admin.status_code == 302 and plan.name == "Starter Plus"
+
+
+def test_secret_versions_show_no_ciphertext(client_for, public_tenant):
+    from tenants.secrets import get_secret_store
+    from tenants.secrets.models import SecretVersion
+
+    get_secret_store().put("admin-visible", "the-hidden-value-123")
+    row = SecretVersion.objects.get(name="admin-visible")
+
+    page = client_for(public_tenant, "admin@alquimista.test").get(f"/admin/tenants/secretversion/{row.pk}/change/")
+    assert page.status_code == 200
+    assert b"admin-visible" in page.content
+    assert b"the-hidden-value-123" not in page.content and b"ciphertext" not in page.content.lower()
