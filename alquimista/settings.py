@@ -33,6 +33,7 @@ SHARED_APPS = [
     "django_tenants",
     "tenants",
     "accounts",
+    "operations",
     "django.contrib.contenttypes",
     "django.contrib.auth",
     "django.contrib.sessions",
