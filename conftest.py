@@ -87,6 +87,16 @@ def host_of(tenant) -> str:
     return settings.BASE_DOMAIN if tenant.is_public else f"{tenant.slug}.{settings.BASE_DOMAIN}"
 
 
+def log_in_on(client: Client, tenant, user) -> None:
+    """force_login, plus the host binding a real login records (sessions are per host)."""
+    from accounts.middleware import SESSION_TENANT_KEY
+
+    client.force_login(user)
+    session = client.session
+    session[SESSION_TENANT_KEY] = tenant.schema_name
+    session.save()
+
+
 @pytest.fixture
 def client_for(db):
     """client_for(tenant, email=None): a test client on the tenant's host, logged in as `email`."""
@@ -95,7 +105,7 @@ def client_for(db):
     def make(tenant, email: str | None = None) -> Client:
         client = Client(HTTP_HOST=host_of(tenant))
         if email:
-            client.force_login(User.objects.get(email=email))
+            log_in_on(client, tenant, User.objects.get(email=email))
         return client
 
     return make

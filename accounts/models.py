@@ -92,3 +92,35 @@ class LoginHandoff(models.Model):
     next_path = models.CharField(max_length=500, default="/")
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)
+
+
+class ApiKey(models.Model):
+    """A tenant's key for REST clients. Only a SHA-256 of the secret part is kept.
+
+    The raw key is `alq_<prefix>_<secret>`: the prefix is shown in lists to tell keys
+    apart, the secret is shown once at creation and never again.
+    """
+
+    class Scope(models.TextChoices):
+        READ = "read", "Read tenant data"
+        INGEST = "ingest", "Report agent requests"
+
+    tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE, related_name="api_keys")
+    name = models.CharField(max_length=100)
+    prefix = models.CharField(max_length=12, unique=True)
+    secret_hash = models.CharField(max_length=64)
+    scopes = models.JSONField(default=list)
+    created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

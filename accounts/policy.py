@@ -22,6 +22,8 @@ class Action(StrEnum):
     ENABLE_DISPATCH = "enable_dispatch"
     MANAGE_TENANT_USERS = "manage_tenant_users"
     USE_DJANGO_ADMIN = "use_django_admin"
+    MANAGE_ANY_TENANT_API_KEYS = "manage_any_tenant_api_keys"
+    INGEST_AGENT_REQUESTS = "ingest_agent_requests"
 
 
 A, S, TA, TU = Role.INTERNAL_ADMIN, Role.INTERNAL_SUPPORT, Role.TENANT_ADMIN, Role.TENANT_USER
@@ -40,14 +42,32 @@ MATRIX: dict[Action, frozenset[Role]] = {
     Action.ENABLE_DISPATCH: frozenset({A}),
     Action.MANAGE_TENANT_USERS: frozenset({TA}),
     Action.USE_DJANGO_ADMIN: frozenset({A, S}),
+    # Issuing credentials for a tenant is credential management: admins only.
+    Action.MANAGE_ANY_TENANT_API_KEYS: frozenset({A}),
+    # Only API keys with the ingest scope report agent requests (see KEY_SCOPE_ACTIONS).
+    Action.INGEST_AGENT_REQUESTS: frozenset(),
 }
 
-TENANT_SCOPED = frozenset({Action.VIEW_TENANT_DASHBOARD, Action.MANAGE_LEADS, Action.MANAGE_TENANT_USERS})
+TENANT_SCOPED = frozenset(
+    {Action.VIEW_TENANT_DASHBOARD, Action.MANAGE_LEADS, Action.MANAGE_TENANT_USERS, Action.INGEST_AGENT_REQUESTS}
+)
+
+# What an API key may do, by scope, on its own tenant only.
+KEY_SCOPE_ACTIONS: dict[str, frozenset[Action]] = {
+    "read": frozenset({Action.VIEW_TENANT_DASHBOARD}),
+    "ingest": frozenset({Action.INGEST_AGENT_REQUESTS}),
+}
+
+
+def _key_may(principal, action: Action, tenant) -> bool:
+    if tenant is None or principal.key.tenant_id != tenant.pk:
+        return False
+    return any(action in KEY_SCOPE_ACTIONS.get(scope, ()) for scope in principal.scopes)
 
 
 def tenant_role(user, tenant) -> Role | None:
     """The user's role in `tenant`, from Membership; cached on the user object for the request."""
-    if user is None or not user.is_authenticated or tenant is None or not user.is_active:
+    if user is None or not user.is_authenticated or tenant is None or not user.is_active or user.pk is None:
         return None
     cache = user.__dict__.setdefault("_tenant_roles", {})
     if tenant.pk not in cache:
@@ -57,7 +77,7 @@ def tenant_role(user, tenant) -> Role | None:
 
 
 def internal_role(user) -> Role | None:
-    if user is None or not user.is_authenticated or not user.is_active:
+    if user is None or not user.is_authenticated or not user.is_active or user.pk is None:
         return None
     if "_internal_role" not in user.__dict__:
         user.__dict__["_internal_role"] = user.internal_role
@@ -69,11 +89,16 @@ def is_internal(user) -> bool:
 
 
 def is_member(user, tenant) -> bool:
+    """Belongs to `tenant`: a member, or an API key of that tenant."""
+    if hasattr(user, "key"):
+        return tenant is not None and user.key.tenant_id == tenant.pk
     return tenant_role(user, tenant) is not None
 
 
 def can(user, action: Action, tenant=None) -> bool:
     """May `user` do `action` (on `tenant`, for tenant-scoped actions)?"""
+    if hasattr(user, "key"):  # an API key principal
+        return _key_may(user, action, tenant)
     allowed = MATRIX[action]
     if action in TENANT_SCOPED:
         return tenant_role(user, tenant) in allowed

@@ -4,6 +4,7 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 
 from alquimista.urls_common import urlpatterns as common
+from accounts import api as accounts_api
 from dashboards import views
 
 handler403 = "alquimista.views.permission_denied"
@@ -16,6 +17,12 @@ urlpatterns = [
     path("app/company", views.company_overview, name="company-overview"),
     path("app/company/tenants", views.company_tenants, name="company-tenants"),
     path("admin/", admin.site.urls),
+    path("api/internal/tenants/<int:tenant_id>/api-keys", accounts_api.InternalApiKeysView.as_view(), name="api-internal-api-keys"),
+    path(
+        "api/internal/tenants/<int:tenant_id>/api-keys/<int:key_id>/revoke",
+        accounts_api.InternalApiKeyRevokeView.as_view(),
+        name="api-internal-api-key-revoke",
+    ),
     path("api/schema", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs", SpectacularRedocView.as_view(url_name="api-schema"), name="api-docs"),
 ]

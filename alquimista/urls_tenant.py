@@ -3,7 +3,9 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 
 from alquimista.urls_common import urlpatterns as common
+from accounts import api as accounts_api
 from dashboards import views
+from tenants.api import TenantMeView
 
 handler403 = "alquimista.views.permission_denied"
 handler404 = "alquimista.views.not_found"
@@ -12,6 +14,9 @@ handler500 = "alquimista.views.server_error"
 urlpatterns = [
     *common,
     path("app/dashboard", views.client_dashboard, name="client-dashboard"),
+    path("api/tenant/me", TenantMeView.as_view(), name="api-tenant-me"),
+    path("api/tenant/api-keys", accounts_api.TenantApiKeysView.as_view(), name="api-tenant-api-keys"),
+    path("api/tenant/api-keys/<int:key_id>/revoke", accounts_api.TenantApiKeyRevokeView.as_view(), name="api-tenant-api-key-revoke"),
     path("api/schema", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs", SpectacularRedocView.as_view(url_name="api-schema"), name="api-docs"),
 ]

@@ -1,0 +1,33 @@
+"""The one DRF base every endpoint uses: authentication, the policy, the error shape."""
+from django.conf import settings
+from rest_framework.generics import GenericAPIView
+
+from accounts.policy import Action
+from alquimista.api.permissions import PolicyPermission
+
+
+class PolicyAPIView(GenericAPIView):
+    """Set `required_action`, or `required_actions = {"GET": ..., "POST": ...}`."""
+
+    required_action: Action | None = None
+    required_actions: dict[str, Action] = {}
+    permission_classes = [PolicyPermission]
+
+    def get_authenticators(self):
+        from alquimista.api.authentication import ApiKeyAuthentication
+        from rest_framework.authentication import SessionAuthentication
+
+        authenticators = [ApiKeyAuthentication(), SessionAuthentication()]
+        if settings.OIDC_ENABLED:
+            from accounts.oidc import OidcBearerAuthentication
+
+            authenticators.insert(1, OidcBearerAuthentication())
+        return authenticators
+
+    def action_for(self, method: str) -> Action:
+        if method in ("HEAD", "OPTIONS"):
+            method = "GET"
+        action = self.required_actions.get(method, self.required_action)
+        if action is None:
+            raise RuntimeError(f"{type(self).__name__} declares no policy action for {method}")
+        return action
