@@ -24,3 +24,40 @@ class SessionTenantBindingMiddleware:
         if request.user.is_authenticated and request.session.get(SESSION_TENANT_KEY) != request.tenant.schema_name:
             logout(request)
         return self.get_response(request)
+
+
+class ViewAsMiddleware:
+    """Makes a staff member's view-as session read-only, time-limited and recorded.
+
+    While active, the user may read the tenant's dashboard and API (the policy sees
+    `_view_as_tenant_id`); every write is refused except ending the session or logging out.
+    """
+
+    ALLOWED_WRITES = ("/view-as/end", "/logout/")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.conf import settings
+        from django.core.exceptions import PermissionDenied
+        from django.shortcuts import redirect
+
+        from accounts import view_as
+        from tenants.services import public_url
+
+        session_id = request.session.get(view_as.SESSION_KEY) if hasattr(request, "session") else None
+        if session_id is None or not request.user.is_authenticated:
+            return self.get_response(request)
+        active = view_as.view_as_active(session_id=session_id, staff=request.user, tenant=request.tenant)
+        if active is None:
+            view_as.view_as_end(session_id=session_id, reason="expired", request=request)
+            logout(request)
+            return redirect(public_url("/app/company/tenants?view_as_ended=1"))
+        request.user.__dict__["_view_as_tenant_id"] = request.tenant.pk
+        request.view_as = active
+        if request.method not in ("GET", "HEAD", "OPTIONS") and request.path not in self.ALLOWED_WRITES:
+            raise PermissionDenied("Read-only while viewing as the tenant.")
+        if request.method == "GET" and not request.path.startswith(settings.STATIC_URL):
+            view_as.view_as_record_page(session=active, path=request.get_full_path())
+        return self.get_response(request)

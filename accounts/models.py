@@ -124,3 +124,18 @@ class ApiKey(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class ViewAsSession(models.Model):
+    """Staff looking at a tenant's dashboard read-only, as the tenant sees it. Audited, 30 minutes at most."""
+
+    staff = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE, related_name="+")
+    started_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+    end_reason = models.CharField(max_length=20, blank=True)
+    pages = models.JSONField(default=list)
+
+    def __str__(self):
+        return f"{self.staff} viewing {self.tenant} from {self.started_at:%Y-%m-%d %H:%M}"

@@ -59,6 +59,15 @@ KEY_SCOPE_ACTIONS: dict[str, frozenset[Action]] = {
 }
 
 
+# What staff may do while viewing a tenant "as the tenant": read, nothing else.
+VIEW_AS_ACTIONS = frozenset({Action.VIEW_TENANT_DASHBOARD})
+
+
+def _viewing_as(user, tenant) -> bool:
+    """Set by ViewAsMiddleware for a live, audited view-as session on this tenant."""
+    return tenant is not None and user.__dict__.get("_view_as_tenant_id") == tenant.pk and is_internal(user)
+
+
 def _key_may(principal, action: Action, tenant) -> bool:
     if tenant is None or principal.key.tenant_id != tenant.pk:
         return False
@@ -89,10 +98,10 @@ def is_internal(user) -> bool:
 
 
 def is_member(user, tenant) -> bool:
-    """Belongs to `tenant`: a member, or an API key of that tenant."""
+    """Belongs to `tenant`: a member, an API key of that tenant, or staff viewing as it."""
     if hasattr(user, "key"):
         return tenant is not None and user.key.tenant_id == tenant.pk
-    return tenant_role(user, tenant) is not None
+    return tenant_role(user, tenant) is not None or _viewing_as(user, tenant)
 
 
 def can(user, action: Action, tenant=None) -> bool:
@@ -100,6 +109,8 @@ def can(user, action: Action, tenant=None) -> bool:
     if hasattr(user, "key"):  # an API key principal
         return _key_may(user, action, tenant)
     allowed = MATRIX[action]
+    if action in VIEW_AS_ACTIONS and _viewing_as(user, tenant):
+        return True
     if action in TENANT_SCOPED:
         return tenant_role(user, tenant) in allowed
     return internal_role(user) in allowed

@@ -25,3 +25,7 @@ def home_of(user) -> tuple[Tenant | None, str]:
     if memberships:
         return None, "/choose-tenant"
     return None, "/login/?no_access=1"
+
+
+def tenant_members(tenant) -> list[Membership]:
+    return list(Membership.objects.filter(tenant=tenant).select_related("user").order_by("user__email"))

@@ -81,6 +81,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "accounts.middleware.SessionTenantBindingMiddleware",
+    "accounts.middleware.ViewAsMiddleware",
     "alquimista.observability.middleware.LogContextMiddleware",
     "axes.middleware.AxesMiddleware",
 ]

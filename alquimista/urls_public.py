@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 
 from alquimista.urls_common import urlpatterns as common
 from accounts import api as accounts_api
+from accounts import views as account_views
 from dashboards import views
 
 handler403 = "alquimista.views.permission_denied"
@@ -16,6 +17,7 @@ urlpatterns = [
     path("choose-tenant", views.choose_tenant, name="choose-tenant"),
     path("app/company", views.company_overview, name="company-overview"),
     path("app/company/tenants", views.company_tenants, name="company-tenants"),
+    path("app/company/tenants/<int:tenant_id>/view-as", account_views.view_as_start_page, name="view-as-start"),
     path("admin/", admin.site.urls),
     path("api/internal/tenants/<int:tenant_id>/api-keys", accounts_api.InternalApiKeysView.as_view(), name="api-internal-api-keys"),
     path(

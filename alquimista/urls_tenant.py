@@ -4,6 +4,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 
 from alquimista.urls_common import urlpatterns as common
 from accounts import api as accounts_api
+from accounts import views as account_views
 from dashboards import views
 from tenants.api import TenantMeView
 
@@ -14,6 +15,13 @@ handler500 = "alquimista.views.server_error"
 urlpatterns = [
     *common,
     path("app/dashboard", views.client_dashboard, name="client-dashboard"),
+    path("app/dashboard/api-keys", account_views.api_keys_page, name="api-keys"),
+    path("app/dashboard/api-keys/<int:key_id>/revoke", account_views.api_key_revoke_page, name="api-key-revoke"),
+    path("app/dashboard/users", account_views.users_page, name="tenant-users"),
+    path("app/dashboard/users/<int:user_id>/role", account_views.user_role_page, name="tenant-user-role"),
+    path("app/dashboard/users/<int:user_id>/remove", account_views.user_remove_page, name="tenant-user-remove"),
+    path("view-as/begin/<int:session_id>", account_views.view_as_begin, name="view-as-begin"),
+    path("view-as/end", account_views.view_as_end_page, name="view-as-end"),
     path("api/tenant/me", TenantMeView.as_view(), name="api-tenant-me"),
     path("api/tenant/api-keys", accounts_api.TenantApiKeysView.as_view(), name="api-tenant-api-keys"),
     path("api/tenant/api-keys/<int:key_id>/revoke", accounts_api.TenantApiKeyRevokeView.as_view(), name="api-tenant-api-key-revoke"),

@@ -10,6 +10,19 @@ from accounts.policy import TENANT_SCOPED, Action, can, is_internal, is_member
 from dashboards.routing import redirect_home
 
 
+def login_required_here(view):
+    """Logged in on this host (any role)."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
+        return view(request, *args, **kwargs)
+
+    wrapper.policy_action = "authenticated"
+    return wrapper
+
+
 def page_requires(action: Action):
     def decorator(view):
         @wraps(view)
@@ -30,6 +43,7 @@ def page_requires(action: Action):
                 return redirect_home(request)
             raise PermissionDenied
 
+        wrapper.policy_action = action
         return wrapper
 
     return decorator

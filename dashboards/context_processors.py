@@ -12,5 +12,6 @@ def navigation(request):
         "on_public_host": on_public,
         "current_tenant": None if on_public else tenant,
         "current_role": role,
+        "view_as": getattr(request, "view_as", None),
         "may": {action.value: can(user, action, tenant) for action in Action},
     }

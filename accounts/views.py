@@ -1,0 +1,154 @@
+"""Identity pages: profile, API keys and users of a tenant (for its admins), view-as."""
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth import views as auth_views
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from accounts import view_as
+from accounts.api_keys import api_key_create, api_key_revoke
+from accounts.forms import ChangeRoleForm, InviteUserForm, ProfileForm, TenantPasswordResetForm
+from accounts.models import ApiKey, Membership, User
+from accounts.policy import Action
+from accounts.roles import Role
+from accounts.selectors import memberships_of, tenant_members
+from dashboards.access import page_requires, login_required_here
+from dashboards.routing import redirect_to_tenant
+from tenants.selectors import customer_tenant_or_404
+from tenants.services import public_url
+
+
+class TenantPasswordResetView(auth_views.PasswordResetView):
+    form_class = TenantPasswordResetForm
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "tenant": self.request.tenant}
+
+
+@login_required_here
+def profile(request):
+    form = ProfileForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Profile saved.")
+        return redirect("profile")
+    return render(request, "accounts/profile.html", {"form": form, "memberships": memberships_of(request.user)})
+
+
+def _form_errors(request, error: ValidationError) -> None:
+    for field, problems in error.message_dict.items():
+        for problem in problems:
+            messages.error(request, problem if field == "__all__" else f"{field}: {problem}")
+
+
+@page_requires(Action.MANAGE_TENANT_USERS)
+def api_keys_page(request):
+    created_raw = None
+    if request.method == "POST":
+        try:
+            _, created_raw = api_key_create(
+                tenant=request.tenant, name=request.POST.get("name", ""), scopes=request.POST.getlist("scopes"),
+                actor=request.user, request=request,
+            )
+        except ValidationError as error:
+            _form_errors(request, error)
+    keys = ApiKey.objects.filter(tenant=request.tenant).select_related("created_by")
+    return render(
+        request, "accounts/api_keys.html", {"keys": keys, "created_raw": created_raw, "scopes": ApiKey.Scope.choices},
+        status=400 if request.method == "POST" and created_raw is None else 200,
+    )
+
+
+@require_POST
+@page_requires(Action.MANAGE_TENANT_USERS)
+def api_key_revoke_page(request, key_id: int):
+    key = get_object_or_404(ApiKey, pk=key_id, tenant=request.tenant)
+    api_key_revoke(key=key, actor=request.user, request=request)
+    messages.success(request, f"Key {key.name} ({key.prefix}…) revoked.")
+    return redirect("api-keys")
+
+
+@page_requires(Action.MANAGE_TENANT_USERS)
+def users_page(request):
+    form = InviteUserForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = view_invite(request, form)
+        except ValidationError as error:
+            for field, problems in error.message_dict.items():
+                for problem in problems:
+                    form.add_error(field if field in form.fields else None, problem)
+        else:
+            messages.success(request, f"{user.email} was invited and will receive a link to set a password.")
+            return redirect("tenant-users")
+    context = {"members": tenant_members(request.tenant), "form": form, "roles": ChangeRoleForm.base_fields["role"].choices}
+    return render(request, "accounts/users.html", context, status=400 if form.errors else 200)
+
+
+def view_invite(request, form) -> User:
+    from accounts.services import tenant_user_invite
+
+    return tenant_user_invite(
+        tenant=request.tenant, email=form.cleaned_data["email"], name=form.cleaned_data["name"],
+        role=Role(form.cleaned_data["role"]), actor=request.user, request=request,
+    )
+
+
+@require_POST
+@page_requires(Action.MANAGE_TENANT_USERS)
+def user_role_page(request, user_id: int):
+    from accounts.services import membership_role_change
+
+    membership = get_object_or_404(Membership, user_id=user_id, tenant=request.tenant)
+    form = ChangeRoleForm(request.POST)
+    if form.is_valid():
+        try:
+            membership_role_change(user=membership.user, tenant=request.tenant, role=Role(form.cleaned_data["role"]), actor=request.user, request=request)
+            messages.success(request, f"{membership.user.email} is now {Role(form.cleaned_data['role']).label}.")
+        except ValidationError as error:
+            _form_errors(request, error)
+    else:
+        messages.error(request, "Choose a valid role.")
+    return redirect("tenant-users")
+
+
+@require_POST
+@page_requires(Action.MANAGE_TENANT_USERS)
+def user_remove_page(request, user_id: int):
+    from accounts.services import membership_remove
+
+    membership = get_object_or_404(Membership, user_id=user_id, tenant=request.tenant)
+    try:
+        membership_remove(user=membership.user, tenant=request.tenant, actor=request.user, request=request)
+        messages.success(request, f"{membership.user.email} no longer has access to {request.tenant.name}.")
+    except ValidationError as error:
+        _form_errors(request, error)
+    return redirect("tenant-users")
+
+
+@require_POST
+@page_requires(Action.VIEW_AS_TENANT)
+def view_as_start_page(request, tenant_id: int):
+    tenant = customer_tenant_or_404(tenant_id)
+    session = view_as.view_as_start(staff=request.user, tenant=tenant, request=request)
+    return redirect_to_tenant(request, tenant, f"/view-as/begin/{session.pk}")
+
+
+@login_required_here
+def view_as_begin(request, session_id: int):
+    """On the tenant's host: attach a view-as session made on the public host to this browser session."""
+    active = view_as.view_as_active(session_id=session_id, staff=request.user, tenant=request.tenant)
+    if active is None:
+        return redirect(public_url("/app/company/tenants"))
+    request.session[view_as.SESSION_KEY] = active.pk
+    return redirect("client-dashboard")
+
+
+@require_POST
+def view_as_end_page(request):
+    session_id = request.session.get(view_as.SESSION_KEY)
+    if session_id is not None:
+        view_as.view_as_end(session_id=session_id, reason="ended", request=request)
+        logout(request)
+    return redirect(public_url("/app/company/tenants"))
