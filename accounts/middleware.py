@@ -22,7 +22,14 @@ class SessionTenantBindingMiddleware:
 
     def __call__(self, request):
         if request.user.is_authenticated and request.session.get(SESSION_TENANT_KEY) != request.tenant.schema_name:
-            logout(request)
+            # Treated as anonymous with a blank session; the session stays valid on its own host.
+            from importlib import import_module
+
+            from django.conf import settings
+            from django.contrib.auth.models import AnonymousUser
+
+            request.session = import_module(settings.SESSION_ENGINE).SessionStore()
+            request.user = AnonymousUser()
         return self.get_response(request)
 
 

@@ -1,5 +1,4 @@
 """Audit events for authentication, whichever path (form, SSO, hand-off) it took."""
-from axes.signals import user_locked_out
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 
@@ -30,16 +29,5 @@ def _login_failed(sender, credentials, request=None, **kwargs):
         action="auth.login_failed",
         actor_email=str(credentials.get("username", ""))[:254],
         tenant=_tenant_of(request),
-        request=request,
-    )
-
-
-@receiver(user_locked_out)
-def _locked_out(sender, request, username=None, ip_address=None, **kwargs):
-    event_record(
-        action="auth.locked_out",
-        actor_email=(username or "")[:254],
-        tenant=_tenant_of(request),
-        after={"ip": ip_address},
         request=request,
     )

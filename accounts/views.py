@@ -19,6 +19,16 @@ from tenants.selectors import customer_tenant_or_404
 from tenants.services import public_url
 
 
+def locked_out(request, credentials=None, *args, **kwargs):
+    """django-axes calls this for every attempt refused by a lockout; each one is audited."""
+    from operations.services import event_record
+
+    attempted = credentials or getattr(request, "axes_credentials", None) or {}
+    username = str(attempted.get("username") or request.POST.get("username", ""))[:254]
+    event_record(action="auth.locked_out", actor_email=username, tenant=getattr(request, "tenant", None), request=request)
+    return render(request, "registration/locked_out.html", status=429)
+
+
 class TenantPasswordResetView(auth_views.PasswordResetView):
     form_class = TenantPasswordResetForm
 

@@ -1,0 +1,195 @@
+"""Login protection, host-bound sessions, set-password links, user management, view-as."""
+import re
+
+import pytest
+from django.core import mail
+from django.core.management import call_command
+from django.test import Client
+
+from accounts.models import Membership, User, ViewAsSession
+from conftest import DEMO_PASSWORD
+from operations.models import OperationalEvent
+
+pytestmark = pytest.mark.django_db
+
+
+def events(action: str, **filters) -> int:
+    return OperationalEvent.objects.filter(action=action, **filters).count()
+
+
+def post_login(client, email, password):
+    return client.post("/login/", {"username": email, "password": password})
+
+
+def test_login_success_and_failure_are_audited(client_for, acme):
+    post_login(client_for(acme), "user@acme.test", "wrong-password")
+    post_login(client_for(acme), "user@acme.test", DEMO_PASSWORD)
+
+    assert events("auth.login_failed", actor_email="user@acme.test", tenant=acme) == 1
+    assert events("auth.login", actor__email="user@acme.test", tenant=acme) == 1
+    failed = OperationalEvent.objects.get(action="auth.login_failed")
+    assert "wrong-password" not in str(failed.before) + str(failed.after)
+
+
+def test_lockout_after_repeated_failures_even_with_the_right_password(client_for, acme, settings):
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        post_login(client_for(acme), "user@acme.test", "wrong-password")
+
+    locked = post_login(client_for(acme), "user@acme.test", DEMO_PASSWORD)
+
+    assert locked.status_code == 429
+    assert b"Too many attempts" in locked.content
+    assert events("auth.locked_out", actor_email="user@acme.test") >= 1
+    assert not events("auth.login", actor__email="user@acme.test")
+
+
+def test_lockout_per_ip_covers_other_user_names(client_for, acme, settings):
+    for number in range(settings.AXES_FAILURE_LIMIT):
+        post_login(client_for(acme), f"nobody{number}@acme.test", "wrong-password")
+
+    assert post_login(client_for(acme), "admin@acme.test", DEMO_PASSWORD).status_code == 429
+
+
+def test_a_session_cookie_from_one_host_is_refused_on_another(client_for, acme, globex):
+    acme_client = client_for(acme, "admin@acme.test")
+    cookie = acme_client.cookies["sessionid"].value
+
+    stolen = Client(HTTP_HOST="globex.localhost")
+    stolen.cookies["sessionid"] = cookie
+    response = stolen.get("/app/dashboard")
+
+    assert response.status_code == 302 and response["Location"].startswith("/login/")
+    # The same person's own session keeps working on its own host.
+    assert acme_client.get("/app/dashboard").status_code == 200
+
+
+def test_create_tenant_user_prints_a_set_password_link_never_a_password(acme, capsys):
+    call_command("create_tenant_user", email="New.Person@Acme.test", name="New Person", tenant="acme", role="TENANT_USER")
+
+    out = capsys.readouterr().out
+    user = User.objects.get(email="new.person@acme.test")
+    assert not user.has_usable_password()
+    assert Membership.objects.get(user=user, tenant=acme).role == "TENANT_USER"
+    link = re.search(r"http://acme\.localhost:8000(/reset/\S+)", out).group(1)
+
+    client = Client(HTTP_HOST="acme.localhost")
+    form_url = client.get(link)["Location"]  # Django swaps the token for a session marker
+    done = client.post(form_url, {"new_password1": "a-Fine-passw0rd", "new_password2": "a-Fine-passw0rd"})
+    assert done.status_code == 302
+    assert post_login(Client(HTTP_HOST="acme.localhost"), "new.person@acme.test", "a-Fine-passw0rd").status_code == 302
+
+
+def test_create_internal_user_gives_the_role(capsys):
+    call_command("create_internal_user", email="ops@alquimista.test", name="Ops", role="INTERNAL_SUPPORT")
+    user = User.objects.get(email="ops@alquimista.test")
+    assert user.internal_role == "INTERNAL_SUPPORT" and user.is_staff
+    assert "http://localhost:8000/reset/" in capsys.readouterr().out
+    assert events("user.internal_role_changed", target_id=str(user.pk)) == 1
+
+
+def test_password_reset_mails_only_people_who_belong_here(client_for, acme):
+    client_for(acme).post("/password-reset/", {"email": "user@globex.test"})
+    assert mail.outbox == []
+
+    client_for(acme).post("/password-reset/", {"email": "user@acme.test"})
+    assert len(mail.outbox) == 1
+    assert "http://acme.localhost/reset/" in mail.outbox[0].body  # the host the request came to
+
+
+def test_tenant_admin_invites_changes_role_and_removes(client_for, acme, django_capture_on_commit_callbacks):
+    admin = client_for(acme, "admin@acme.test")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        invited = admin.post("/app/dashboard/users", {"email": "carol@acme.test", "name": "Carol", "role": "TENANT_USER"})
+    assert invited.status_code == 302
+    carol = User.objects.get(email="carol@acme.test")
+    assert len(mail.outbox) == 1 and "http://acme.localhost:8000/reset/" in mail.outbox[0].body
+    assert "carol@acme.test" == mail.outbox[0].to[0]
+
+    admin.post(f"/app/dashboard/users/{carol.pk}/role", {"role": "TENANT_ADMIN"})
+    assert Membership.objects.get(user=carol, tenant=acme).role == "TENANT_ADMIN"
+    admin.post(f"/app/dashboard/users/{carol.pk}/remove")
+    assert not Membership.objects.filter(user=carol, tenant=acme).exists()
+    assert events("membership.role_changed", tenant=acme, target_id=str(carol.pk)) == 2
+    assert events("membership.removed", tenant=acme, target_id=str(carol.pk)) == 1
+
+
+def test_inviting_a_bad_address_is_a_form_error_and_writes_nothing(client_for, acme):
+    before = User.objects.count()
+    response = client_for(acme, "admin@acme.test").post("/app/dashboard/users", {"email": "not-an-email", "role": "TENANT_USER"})
+    assert response.status_code == 400
+    assert b"Enter a valid email address" in response.content
+    assert User.objects.count() == before
+
+
+def test_the_last_tenant_admin_cannot_be_demoted(client_for, acme):
+    admin = User.objects.get(email="admin@acme.test")
+    client_for(acme, "admin@acme.test").post(f"/app/dashboard/users/{admin.pk}/role", {"role": "TENANT_USER"})
+    assert Membership.objects.get(user=admin, tenant=acme).role == "TENANT_ADMIN"
+
+
+def test_tenant_admin_cannot_touch_members_of_another_tenant(client_for, acme):
+    outsider = User.objects.get(email="user@globex.test")
+    response = client_for(acme, "admin@acme.test").post(f"/app/dashboard/users/{outsider.pk}/remove")
+    assert response.status_code == 404
+    assert Membership.objects.filter(user=outsider).count() == 1
+
+
+def start_view_as(client_for, public_tenant, tenant, email="support@alquimista.test"):
+    from urllib.parse import urlsplit
+
+    start = client_for(public_tenant, email).post(f"/app/company/tenants/{tenant.pk}/view-as")
+    parts = urlsplit(start["Location"])
+    tenant_client = Client(HTTP_HOST=parts.hostname)
+    begin = tenant_client.get(f"{parts.path}?{parts.query}")
+    tenant_client.get(begin["Location"])
+    return tenant_client
+
+
+def test_view_as_is_read_only_audited_and_shows_a_banner(client_for, public_tenant, acme):
+    client = start_view_as(client_for, public_tenant, acme)
+
+    page = client.get("/app/dashboard")
+    write = client.post("/api/tenant/api-keys", {"name": "x", "scopes": ["read"]}, content_type="application/json")
+    admin_page = client.get("/app/dashboard/users")
+
+    assert page.status_code == 200 and b'data-testid="view-as-banner"' in page.content
+    assert write.status_code == 403
+    assert admin_page.status_code == 403
+    session = ViewAsSession.objects.get(tenant=acme)
+    assert "/app/dashboard" in [entry["path"] for entry in session.pages]
+    assert events("view_as.started", tenant=acme) == 1
+
+    client.post("/view-as/end")
+    session.refresh_from_db()
+    assert session.end_reason == "ended"
+    assert events("view_as.ended", tenant=acme) == 1
+    assert client.get("/app/dashboard").status_code == 302
+
+
+def test_view_as_expires_after_thirty_minutes(client_for, public_tenant, acme):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    client = start_view_as(client_for, public_tenant, acme)
+    ViewAsSession.objects.filter(tenant=acme).update(expires_at=timezone.now() - timedelta(seconds=1))
+
+    response = client.get("/app/dashboard")
+
+    assert response.status_code == 302 and "view_as_ended" in response["Location"]
+    assert ViewAsSession.objects.get(tenant=acme).end_reason == "expired"
+
+
+def test_view_as_gives_nothing_on_another_tenant(client_for, public_tenant, acme, globex):
+    client = start_view_as(client_for, public_tenant, acme)
+    # The session is bound to acme's host; on globex's host there is no login at all.
+    other = Client(HTTP_HOST="globex.localhost")
+    other.cookies = client.cookies
+    assert other.get("/app/dashboard").status_code == 302
+
+
+def test_tenant_users_cannot_start_view_as_and_public_tenant_is_refused(client_for, public_tenant):
+    assert client_for(public_tenant, "admin@acme.test").post(f"/app/company/tenants/{public_tenant.pk}/view-as").status_code == 302
+    assert client_for(public_tenant, "admin@alquimista.test").post(f"/app/company/tenants/{public_tenant.pk}/view-as").status_code == 404
+    assert not ViewAsSession.objects.exists()
