@@ -13,7 +13,7 @@ from accounts.models import ApiKey, Membership, User
 from accounts.policy import Action
 from accounts.roles import Role
 from accounts.selectors import memberships_of, tenant_members
-from dashboards.access import page_requires, login_required_here
+from dashboards.access import login_required_here, page_post_requires, page_requires
 from dashboards.routing import redirect_to_tenant
 from tenants.selectors import customer_tenant_or_404
 from tenants.services import public_url
@@ -70,8 +70,7 @@ def api_keys_page(request):
     )
 
 
-@require_POST
-@page_requires(Action.MANAGE_TENANT_USERS)
+@page_post_requires(Action.MANAGE_TENANT_USERS)
 def api_key_revoke_page(request, key_id: int):
     key = get_object_or_404(ApiKey, pk=key_id, tenant=request.tenant)
     api_key_revoke(key=key, actor=request.user, request=request)
@@ -105,8 +104,7 @@ def view_invite(request, form) -> User:
     )
 
 
-@require_POST
-@page_requires(Action.MANAGE_TENANT_USERS)
+@page_post_requires(Action.MANAGE_TENANT_USERS)
 def user_role_page(request, user_id: int):
     from accounts.services import membership_role_change
 
@@ -123,8 +121,7 @@ def user_role_page(request, user_id: int):
     return redirect("tenant-users")
 
 
-@require_POST
-@page_requires(Action.MANAGE_TENANT_USERS)
+@page_post_requires(Action.MANAGE_TENANT_USERS)
 def user_remove_page(request, user_id: int):
     from accounts.services import membership_remove
 
@@ -137,8 +134,7 @@ def user_remove_page(request, user_id: int):
     return redirect("tenant-users")
 
 
-@require_POST
-@page_requires(Action.VIEW_AS_TENANT)
+@page_post_requires(Action.VIEW_AS_TENANT)
 def view_as_start_page(request, tenant_id: int):
     tenant = customer_tenant_or_404(tenant_id)
     session = view_as.view_as_start(staff=request.user, tenant=tenant, request=request)

@@ -4,6 +4,7 @@ from django.urls import path
 
 from accounts import views as account_views
 from dashboards import views
+from dashboards.access import login_required_here
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -14,7 +15,7 @@ urlpatterns = [
     path("password-reset/sent/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
     path("reset/<uidb64>/<token>/", auth_views.PasswordResetConfirmView.as_view(), name="password_reset_confirm"),
     path("reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
-    path("password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
-    path("password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
+    path("password/", login_required_here(auth_views.PasswordChangeView.as_view()), name="password_change"),
+    path("password/done/", login_required_here(auth_views.PasswordChangeDoneView.as_view()), name="password_change_done"),
     path("profile", account_views.profile, name="profile"),
 ]

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.views.decorators.http import require_POST
 
 from accounts.policy import TENANT_SCOPED, Action, can, is_internal, is_member
 from dashboards.routing import redirect_home
@@ -45,5 +46,17 @@ def page_requires(action: Action):
 
         wrapper.policy_action = action
         return wrapper
+
+    return decorator
+
+
+def page_post_requires(action: Action):
+    """A POST-only page action (forms' targets), asking the policy like page_requires."""
+
+    def decorator(view):
+        wrapped = require_POST(page_requires(action)(view))
+        wrapped.policy_action = action
+        wrapped.post_only = True
+        return wrapped
 
     return decorator
