@@ -52,6 +52,8 @@ def internal_role_set(*, user: User, role: Role | None, actor: User | None = Non
     if role is not None and role not in INTERNAL_ROLES:
         raise ValidationError({"role": f"{role} is not an internal role."})
     before = user.internal_role
+    if before == role and user.is_staff == (role is not None):
+        return
     user.groups.remove(*Group.objects.filter(name__in=[r.value for r in INTERNAL_ROLES]))
     if role is not None:
         user.groups.add(Group.objects.get(name=role.value))
@@ -71,7 +73,10 @@ def membership_set(*, user: User, tenant, role: Role, actor: User | None = None,
     """Give `user` `role` in `tenant` (creating or changing the membership)."""
     if role not in TENANT_ROLES:
         raise ValidationError({"role": f"{role} is not a tenant role."})
-    previous = Membership.objects.filter(user=user, tenant=tenant).values_list("role", flat=True).first()
+    membership = Membership.objects.filter(user=user, tenant=tenant).first()
+    previous = membership.role if membership else None
+    if previous == role.value:
+        return membership
     membership, _ = Membership.objects.update_or_create(user=user, tenant=tenant, defaults={"role": role.value})
     user.__dict__.pop("_tenant_roles", None)
     if previous != role.value:
@@ -83,11 +88,12 @@ def membership_set(*, user: User, tenant, role: Role, actor: User | None = None,
 
 
 @transaction.atomic
-def membership_remove(*, user: User, tenant, actor: User | None = None, request=None) -> None:
+def membership_remove(*, user: User, tenant, actor: User | None = None, request=None, enforce_last_admin: bool = True) -> None:
+    """Take `user` out of `tenant`. SSO sync passes enforce_last_admin=False: the provider decides."""
     removed = Membership.objects.filter(user=user, tenant=tenant).select_for_update().first()
     if removed is None:
         return
-    if removed.role == Role.TENANT_ADMIN and _last_admin(tenant, removed):
+    if enforce_last_admin and removed.role == Role.TENANT_ADMIN and _last_admin(tenant, removed):
         raise ValidationError({"user": "A tenant keeps at least one tenant admin."})
     removed.delete()
     user.__dict__.pop("_tenant_roles", None)

@@ -19,6 +19,17 @@ from tenants.selectors import customer_tenant_or_404
 from tenants.services import public_url
 
 
+class OpsLoginView(auth_views.LoginView):
+    """E-mail and password; with SSO configured, a button to the provider (through the public host)."""
+
+    def get_context_data(self, **kwargs):
+        from django.conf import settings
+
+        context = super().get_context_data(**kwargs)
+        context["sso_url"] = public_url("/oidc/authenticate/") if settings.OIDC_ENABLED else None
+        return context
+
+
 def locked_out(request, credentials=None, *args, **kwargs):
     """django-axes calls this for every attempt refused by a lockout; each one is audited."""
     from operations.services import event_record

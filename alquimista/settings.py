@@ -252,6 +252,7 @@ OIDC_TENANT_CLAIM = env_str("OIDC_TENANT_CLAIM", "custom:tenant_id")
 # groups named exactly like a role always map to it.
 OIDC_GROUP_ROLE_MAP = env_str("OIDC_GROUP_ROLE_MAP", "")
 OIDC_CREATE_USER = True
+OIDC_DRF_AUTH_BACKEND = "accounts.oidc.OidcRoleBackend"
 OIDC_USE_NONCE = True
 OIDC_STORE_ID_TOKEN = False
 OIDC_CALLBACK_CLASS = "accounts.oidc.OidcCallbackView"

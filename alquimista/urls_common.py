@@ -8,7 +8,7 @@ from dashboards.access import login_required_here
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("login/", account_views.OpsLoginView.as_view(), name="login"),
     path("login/handoff", views.login_handoff, name="login-handoff"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password-reset/", account_views.TenantPasswordResetView.as_view(), name="password_reset"),

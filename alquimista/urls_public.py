@@ -1,6 +1,7 @@
 """The public host (BASE_DOMAIN): company panel, admin, internal API."""
 from django.contrib import admin
-from django.urls import path
+from django.conf import settings
+from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 
 from alquimista.urls_common import urlpatterns as common
@@ -19,6 +20,7 @@ urlpatterns = [
     path("app/company/tenants", views.company_tenants, name="company-tenants"),
     path("app/company/tenants/<int:tenant_id>/view-as", account_views.view_as_start_page, name="view-as-start"),
     path("admin/", admin.site.urls),
+    *([path("oidc/", include("mozilla_django_oidc.urls"))] if settings.OIDC_ENABLED else []),
     path("api/internal/tenants/<int:tenant_id>/api-keys", accounts_api.InternalApiKeysView.as_view(), name="api-internal-api-keys"),
     path(
         "api/internal/tenants/<int:tenant_id>/api-keys/<int:key_id>/revoke",

@@ -1,0 +1,107 @@
+"""OIDC single sign-on: claims → user, internal role and tenant membership, re-synced at every login.
+
+Groups come from OIDC_GROUPS_CLAIM (default `groups`; Cognito's `cognito:groups` is read
+too). A group named like a role (INTERNAL_ADMIN, …) maps to it, and OIDC_GROUP_ROLE_MAP
+adds other names. Tenant roles need the tenant claim (OIDC_TENANT_CLAIM: a slug or id).
+Claims that give no known role are refused before any user row is written.
+"""
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from mozilla_django_oidc.auth import OIDCAuthenticationBackend
+from mozilla_django_oidc.contrib.drf import OIDCAuthentication
+from mozilla_django_oidc.views import OIDCAuthenticationCallbackView
+
+from accounts.models import Membership, User
+from accounts.roles import INTERNAL_ROLES, Role
+from tenants.models import Tenant
+
+
+@dataclass(frozen=True)
+class ClaimedAccess:
+    internal: Role | None
+    tenant: Tenant | None
+    tenant_role: Role | None
+
+    @property
+    def any(self) -> bool:
+        return self.internal is not None or (self.tenant is not None and self.tenant_role is not None)
+
+
+def group_role_map() -> dict[str, Role]:
+    mapping = {role.value: role for role in Role}
+    for pair in filter(None, (item.strip() for item in settings.OIDC_GROUP_ROLE_MAP.split(","))):
+        group, _, role = pair.partition("=")
+        if role.strip() in Role.values:
+            mapping[group.strip()] = Role(role.strip())
+    return mapping
+
+
+def claimed_groups(claims: dict) -> list[str]:
+    groups = claims.get(settings.OIDC_GROUPS_CLAIM)
+    if groups is None:
+        groups = claims.get("cognito:groups", [])
+    if isinstance(groups, str):
+        groups = [part for part in groups.replace(",", " ").split() if part]
+    return list(groups or [])
+
+
+def access_from_claims(claims: dict) -> ClaimedAccess:
+    mapping = group_role_map()
+    roles = {mapping[group] for group in claimed_groups(claims) if group in mapping}
+    internal = next((role for role in INTERNAL_ROLES if role in roles), None)
+    tenant_role = Role.TENANT_ADMIN if Role.TENANT_ADMIN in roles else Role.TENANT_USER if Role.TENANT_USER in roles else None
+    tenant = None
+    reference = str(claims.get(settings.OIDC_TENANT_CLAIM) or "").strip()
+    if tenant_role is not None and reference:
+        tenants = Tenant.objects.customers().exclude(status=Tenant.Status.ARCHIVED)
+        tenant = tenants.filter(slug=reference).first() or (tenants.filter(pk=reference).first() if reference.isdigit() else None)
+    return ClaimedAccess(internal=internal, tenant=tenant, tenant_role=tenant_role if tenant else None)
+
+
+class OidcRoleBackend(OIDCAuthenticationBackend):
+    def filter_users_by_claims(self, claims):
+        email = (claims.get("email") or "").strip()
+        return self.UserModel.objects.filter(email__iexact=email) if email else self.UserModel.objects.none()
+
+    def verify_claims(self, claims):
+        return super().verify_claims(claims) and access_from_claims(claims).any
+
+    def create_user(self, claims):
+        from accounts.services import user_ensure
+
+        with transaction.atomic():
+            user = user_ensure(email=claims["email"], name=claims.get("name", ""))
+            return self._sync(user, claims)
+
+    def update_user(self, user, claims):
+        with transaction.atomic():
+            if claims.get("name") and claims["name"] != user.name:
+                user.name = claims["name"]
+                user.save(update_fields=["name"])
+            return self._sync(user, claims)
+
+    def _sync(self, user: User, claims: dict) -> User:
+        """The provider is the source of truth: roles it no longer grants are removed."""
+        from accounts.services import internal_role_set, membership_remove, membership_set
+
+        access = access_from_claims(claims)
+        internal_role_set(user=user, role=access.internal)
+        keep = None
+        if access.tenant is not None:
+            keep = membership_set(user=user, tenant=access.tenant, role=access.tenant_role).pk
+        for membership in Membership.objects.filter(user=user).exclude(pk=keep).select_related("tenant"):
+            membership_remove(user=user, tenant=membership.tenant, enforce_last_admin=False)
+        return user
+
+
+class OidcBearerAuthentication(OIDCAuthentication):
+    """`Authorization: Bearer <OIDC access token>`, validated at the provider's userinfo endpoint."""
+
+    def __init__(self):
+        super().__init__(backend=OidcRoleBackend())
+
+
+class OidcCallbackView(OIDCAuthenticationCallbackView):
+    pass
