@@ -17,6 +17,7 @@ from django.db import connection
 from django.test import Client
 
 ROOT = Path(__file__).resolve().parent
+pytest_plugins = ["tests.oidc_harness"]
 VENV_BIN = Path(sys.executable).parent
 
 

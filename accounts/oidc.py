@@ -68,6 +68,22 @@ class OidcRoleBackend(OIDCAuthenticationBackend):
     def verify_claims(self, claims):
         return super().verify_claims(claims) and access_from_claims(claims).any
 
+    def get_userinfo(self, access_token, id_token, payload):
+        # Asked twice per login (revocation check below, then mozilla's own flow): fetch once.
+        cached = self.__dict__.setdefault("_userinfo", {})
+        if access_token not in cached:
+            cached[access_token] = super().get_userinfo(access_token, id_token, payload)
+        return cached[access_token]
+
+    def get_or_create_user(self, access_token, id_token, payload):
+        claims = self.get_userinfo(access_token, id_token, payload)
+        if super().verify_claims(claims) and not access_from_claims(claims).any:
+            # Refused below; but a known user whose last group was removed loses their roles now.
+            for user in self.filter_users_by_claims(claims):
+                with transaction.atomic():
+                    self._sync(user, claims)
+        return super().get_or_create_user(access_token, id_token, payload)
+
     def create_user(self, claims):
         from accounts.services import user_ensure
 

@@ -26,6 +26,7 @@ CHROMIUM_ARGS = [
 class LiveStack:
     port: int
     env: dict
+    oidc: object
 
     def url(self, path: str = "/", tenant: str | None = None) -> str:
         host = f"{tenant}.localhost" if tenant else "localhost"
@@ -47,13 +48,14 @@ def _admin_connection(db: dict) -> psycopg.Connection:
 
 
 @pytest.fixture(scope="session")
-def live_stack():
+def live_stack(oidc_provider_factory, tmp_path_factory):
     db = settings.DATABASES["default"]
     name = "e2e_alquimista"
     with _admin_connection(db) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}"')
     port = free_port()
+    oidc = oidc_provider_factory([f"http://localhost:{port}/oidc/callback/"], tmp_path_factory.mktemp("e2e-oidc"))
     redis_base = settings.REDIS_URL.rsplit("/", 1)[0]
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "DJANGO_"))}
     env.update(
@@ -67,8 +69,9 @@ def live_stack():
         SITE_PORT=str(port),
         DEMO_PASSWORD=E2E_PASSWORD,
         DATA_DIR=str(ROOT / ".data" / "e2e"),
+        **oidc.env_overrides(),
     )
-    stack = LiveStack(port=port, env=env)
+    stack = LiveStack(port=port, env=env, oidc=oidc)
     subprocess.run(["redis-cli", "-u", f"{redis_base}/4", "FLUSHDB"], check=False, capture_output=True)
     stack.manage("migrate_schemas", "--shared", "--noinput", "-v", "0")
     stack.manage("setup_platform")

@@ -1,0 +1,119 @@
+"""OIDC against a real provider process: claims → roles, bearer tokens on the API."""
+import time
+
+import pytest
+from django.test import Client
+
+from accounts.models import Membership, User
+from accounts.oidc import access_from_claims
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(scope="session")
+def provider(oidc_provider_factory, tmp_path_factory):
+    return oidc_provider_factory(["http://localhost/oidc/callback/"], tmp_path_factory.mktemp("oidc"))
+
+
+@pytest.fixture
+def oidc_on(provider, settings):
+    for name, value in provider.settings_overrides().items():
+        setattr(settings, name, value)
+    settings.OIDC_ENABLED = True
+    return provider
+
+
+def claims(email, groups, tenant=None, claim="groups"):
+    data = {"email": email, "email_verified": True, "name": email.split("@")[0].title(), claim: groups}
+    if tenant:
+        data["custom:tenant_id"] = tenant
+    return data
+
+
+def bearer(tenant_slug: str | None, token: str) -> Client:
+    host = f"{tenant_slug}.localhost" if tenant_slug else "localhost"
+    return Client(HTTP_HOST=host, HTTP_AUTHORIZATION=f"Bearer {token}")
+
+
+def test_bearer_token_of_a_tenant_user_reads_its_tenant_only(oidc_on):
+    oidc_on.set_account("dora", claims("dora@acme.test", ["TENANT_USER"], tenant="acme"))
+    token = oidc_on.mint_access_token("dora")
+
+    mine = bearer("acme", token).get("/api/tenant/me")
+    other = bearer("globex", token).get("/api/tenant/me")
+
+    assert mine.status_code == 200 and mine.json()["slug"] == "acme"
+    assert other.status_code == 404
+    user = User.objects.get(email="dora@acme.test")
+    assert list(Membership.objects.filter(user=user).values_list("tenant__slug", "role")) == [("acme", "TENANT_USER")]
+
+
+def test_forged_and_expired_tokens_get_401_json(oidc_on):
+    oidc_on.set_account("ed", claims("ed@acme.test", ["TENANT_USER"], tenant="acme"))
+    short = oidc_on.mint_access_token("ed", ttl=1)
+    assert bearer("acme", short).get("/api/tenant/me").status_code == 200
+    time.sleep(2)
+
+    for token in (short, "forged-token-value"):
+        response = bearer("acme", token).get("/api/tenant/me")
+        assert response.status_code == 401
+        assert response.json()["error"]["status"] == 401
+
+
+def test_claims_without_a_known_role_are_refused_and_leave_no_user(oidc_on):
+    oidc_on.set_account("mallory", claims("mallory@acme.test", ["EVERYONE"], tenant="acme"))
+    response = bearer("acme", oidc_on.mint_access_token("mallory")).get("/api/tenant/me")
+    assert response.status_code == 401
+    assert not User.objects.filter(email="mallory@acme.test").exists()
+
+
+def test_a_group_removed_at_the_provider_removes_the_role_at_next_use(oidc_on):
+    oidc_on.set_account("fay", claims("fay@alquimista.test", ["INTERNAL_SUPPORT", "TENANT_ADMIN"], tenant="globex"))
+    token = oidc_on.mint_access_token("fay")
+    assert bearer("globex", token).get("/api/tenant/api-keys").status_code == 200
+    user = User.objects.get(email="fay@alquimista.test")
+    assert user.internal_role == "INTERNAL_SUPPORT"
+
+    oidc_on.set_account("fay", claims("fay@alquimista.test", ["TENANT_USER"], tenant="globex"))
+
+    assert bearer("globex", token).get("/api/tenant/api-keys").status_code == 403
+    user.refresh_from_db()
+    assert user.internal_role is None and not user.is_staff
+    assert Membership.objects.get(user=user).role == "TENANT_USER"
+
+
+@pytest.mark.parametrize(
+    "groups_claim, groups, mapping, expected",
+    [
+        ("groups", ["INTERNAL_ADMIN"], "", "INTERNAL_ADMIN"),
+        ("cognito:groups", ["INTERNAL_SUPPORT"], "", "INTERNAL_SUPPORT"),
+        ("groups", ["ops-admins"], "ops-admins=INTERNAL_ADMIN", "INTERNAL_ADMIN"),
+        ("groups", ["INTERNAL_SUPPORT", "INTERNAL_ADMIN"], "", "INTERNAL_ADMIN"),
+        ("groups", ["ops-admins"], "", None),
+        ("groups", "INTERNAL_SUPPORT", "", "INTERNAL_SUPPORT"),
+    ],
+)
+def test_group_claims_map_to_internal_roles(settings, groups_claim, groups, mapping, expected):
+    settings.OIDC_GROUP_ROLE_MAP = mapping
+    assert access_from_claims({groups_claim: groups}).internal == expected
+
+
+def test_tenant_roles_need_a_known_tenant_claim(settings, acme):
+    assert access_from_claims({"groups": ["TENANT_ADMIN"], "custom:tenant_id": "acme"}).tenant == acme
+    assert access_from_claims({"groups": ["TENANT_ADMIN"], "custom:tenant_id": str(acme.pk)}).tenant == acme
+    assert not access_from_claims({"groups": ["TENANT_ADMIN"], "custom:tenant_id": "nope"}).any
+    assert not access_from_claims({"groups": ["TENANT_ADMIN"], "custom:tenant_id": "public"}).any
+    settings.OIDC_TENANT_CLAIM = "org"
+    assert access_from_claims({"groups": ["TENANT_USER"], "org": "acme"}).tenant_role == "TENANT_USER"
+
+
+def test_removing_the_last_group_revokes_roles_even_though_the_login_is_refused(oidc_on):
+    oidc_on.set_account("gil", claims("gil@alquimista.test", ["INTERNAL_ADMIN"]))
+    token = oidc_on.mint_access_token("gil")
+    assert bearer(None, token).get("/api/internal/tenants/1/api-keys").status_code in (200, 404)
+
+    oidc_on.set_account("gil", claims("gil@alquimista.test", []))
+
+    assert bearer(None, token).get("/api/internal/tenants/1/api-keys").status_code == 401
+    user = User.objects.get(email="gil@alquimista.test")
+    assert user.internal_role is None and not user.is_staff
