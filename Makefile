@@ -15,6 +15,8 @@ run: setup services migrate demo
 
 test: export WITH_BROWSER := 1
 test: setup services
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
 	ALQUIMISTA_ENV=test .venv/bin/pytest $(PYTEST_ARGS)
 
 setup:

@@ -4,6 +4,7 @@ The test database is migrated once; the demo tenants (acme, globex, initech) and
 users are created once per session, committed, and shared by all tests, each of which
 runs in a transaction that is rolled back.
 """
+
 import socket
 import subprocess
 import sys
@@ -154,8 +155,20 @@ def celery_worker_factory(transactional_db_free):
 
     def start(concurrency: int = 1, queues: str = "celery") -> subprocess.Popen:
         process = subprocess.Popen(
-            [str(VENV_BIN / "celery"), "-A", "alquimista", "worker", "--loglevel=WARNING", f"--concurrency={concurrency}",
-             "--pool=prefork", "-Q", queues, "--without-gossip", "--without-mingle", "--without-heartbeat"],
+            [
+                str(VENV_BIN / "celery"),
+                "-A",
+                "alquimista",
+                "worker",
+                "--loglevel=WARNING",
+                f"--concurrency={concurrency}",
+                "--pool=prefork",
+                "-Q",
+                queues,
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+            ],
             cwd=ROOT,
             env=subprocess_env(),
         )

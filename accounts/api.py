@@ -1,4 +1,5 @@
 """API keys endpoints: a tenant admin on their host, an internal admin for any tenant."""
+
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
@@ -31,8 +32,11 @@ class ApiKeysMixin:
         payload = ApiKeyCreateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         key, raw = api_key_create(
-            tenant=self.key_tenant(), name=payload.validated_data["name"], scopes=sorted(payload.validated_data["scopes"]),
-            actor=request.user, request=request,
+            tenant=self.key_tenant(),
+            name=payload.validated_data["name"],
+            scopes=sorted(payload.validated_data["scopes"]),
+            actor=request.user,
+            request=request,
         )
         key.key = raw
         return Response(ApiKeyCreatedSerializer(key).data, status=status.HTTP_201_CREATED)

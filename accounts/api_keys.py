@@ -1,4 +1,5 @@
 """API keys: creation (shown once), revocation, and verification on the tenant's host."""
+
 import hashlib
 import secrets
 from dataclasses import dataclass
@@ -50,12 +51,21 @@ def api_key_create(*, tenant, name: str, scopes: list[str], actor=None, request=
     secret = secrets.token_urlsafe(32)
     with transaction.atomic():
         key = ApiKey.objects.create(
-            tenant=tenant, name=name, prefix=prefix, secret_hash=_hash(secret), scopes=sorted(set(scopes)),
+            tenant=tenant,
+            name=name,
+            prefix=prefix,
+            secret_hash=_hash(secret),
+            scopes=sorted(set(scopes)),
             created_by=actor if getattr(actor, "pk", None) else None,
         )
         event_record(
-            action="api_key.created", actor=actor, tenant=tenant, target_type="api_key", target_id=key.pk,
-            after={"name": key.name, "prefix": prefix, "scopes": key.scopes}, request=request,
+            action="api_key.created",
+            actor=actor,
+            tenant=tenant,
+            target_type="api_key",
+            target_id=key.pk,
+            after={"name": key.name, "prefix": prefix, "scopes": key.scopes},
+            request=request,
         )
     return key, f"{KEY_PREFIX}_{prefix}_{secret}"
 
@@ -66,8 +76,13 @@ def api_key_revoke(*, key: ApiKey, actor=None, request=None) -> ApiKey:
         key.refresh_from_db()
         if updated:
             event_record(
-                action="api_key.revoked", actor=actor, tenant=key.tenant, target_type="api_key", target_id=key.pk,
-                before={"name": key.name, "prefix": key.prefix}, request=request,
+                action="api_key.revoked",
+                actor=actor,
+                tenant=key.tenant,
+                target_type="api_key",
+                target_id=key.pk,
+                before={"name": key.name, "prefix": key.prefix},
+                request=request,
             )
     return key
 

@@ -31,8 +31,12 @@ class ProfileForm(forms.ModelForm):
 class InviteUserForm(forms.Form):
     email = forms.EmailField()
     name = forms.CharField(max_length=200, required=False)
-    role = forms.ChoiceField(choices=[(Role.TENANT_USER.value, Role.TENANT_USER.label), (Role.TENANT_ADMIN.value, Role.TENANT_ADMIN.label)])
+    role = forms.ChoiceField(
+        choices=[(Role.TENANT_USER.value, Role.TENANT_USER.label), (Role.TENANT_ADMIN.value, Role.TENANT_ADMIN.label)]
+    )
 
 
 class ChangeRoleForm(forms.Form):
-    role = forms.ChoiceField(choices=[(Role.TENANT_USER.value, Role.TENANT_USER.label), (Role.TENANT_ADMIN.value, Role.TENANT_ADMIN.label)])
+    role = forms.ChoiceField(
+        choices=[(Role.TENANT_USER.value, Role.TENANT_USER.label), (Role.TENANT_ADMIN.value, Role.TENANT_ADMIN.label)]
+    )

@@ -1,4 +1,5 @@
 """Carrying a login across hosts with one-time tickets (see LoginHandoff)."""
+
 import hashlib
 import secrets
 from datetime import timedelta
@@ -21,7 +22,11 @@ def handoff_create(*, user: User, tenant, next_path: str = "/") -> str:
     if not next_path.startswith("/") or next_path.startswith("//"):
         next_path = "/"
     LoginHandoff.objects.create(
-        token_hash=_hash(raw), user=user, tenant=tenant, next_path=next_path, expires_at=timezone.now() + TICKET_LIFETIME
+        token_hash=_hash(raw),
+        user=user,
+        tenant=tenant,
+        next_path=next_path,
+        expires_at=timezone.now() + TICKET_LIFETIME,
     )
     return raw
 

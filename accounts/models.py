@@ -68,7 +68,8 @@ class Membership(models.Model):
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
     tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(
-        max_length=20, choices=[(Role.TENANT_ADMIN, Role.TENANT_ADMIN.label), (Role.TENANT_USER, Role.TENANT_USER.label)]
+        max_length=20,
+        choices=[(Role.TENANT_ADMIN, Role.TENANT_ADMIN.label), (Role.TENANT_USER, Role.TENANT_USER.label)],
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -92,6 +93,9 @@ class LoginHandoff(models.Model):
     next_path = models.CharField(max_length=500, default="/")
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"login ticket for {self.user_id} on tenant {self.tenant_id}"
 
 
 class ApiKey(models.Model):

@@ -5,6 +5,7 @@ too). A group named like a role (INTERNAL_ADMIN, …) maps to it, and OIDC_GROUP
 adds other names. Tenant roles need the tenant claim (OIDC_TENANT_CLAIM: a slug or id).
 Claims that give no known role are refused before any user row is written.
 """
+
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -51,12 +52,16 @@ def access_from_claims(claims: dict) -> ClaimedAccess:
     mapping = group_role_map()
     roles = {mapping[group] for group in claimed_groups(claims) if group in mapping}
     internal = next((role for role in INTERNAL_ROLES if role in roles), None)
-    tenant_role = Role.TENANT_ADMIN if Role.TENANT_ADMIN in roles else Role.TENANT_USER if Role.TENANT_USER in roles else None
+    tenant_role = (
+        Role.TENANT_ADMIN if Role.TENANT_ADMIN in roles else Role.TENANT_USER if Role.TENANT_USER in roles else None
+    )
     tenant = None
     reference = str(claims.get(settings.OIDC_TENANT_CLAIM) or "").strip()
     if tenant_role is not None and reference:
         tenants = Tenant.objects.customers().exclude(status=Tenant.Status.ARCHIVED)
-        tenant = tenants.filter(slug=reference).first() or (tenants.filter(pk=reference).first() if reference.isdigit() else None)
+        tenant = tenants.filter(slug=reference).first() or (
+            tenants.filter(pk=reference).first() if reference.isdigit() else None
+        )
     return ClaimedAccess(internal=internal, tenant=tenant, tenant_role=tenant_role if tenant else None)
 
 

@@ -3,6 +3,7 @@
 The matrix is DESIGN.md's "Roles" table. Views, the API, templates and the admin ask
 `can(user, action, tenant)`; nothing else compares roles.
 """
+
 from enum import StrEnum
 
 from accounts.roles import Role

@@ -1,4 +1,5 @@
 """The four roles. Internal roles are Django groups; tenant roles live on Membership."""
+
 from django.db import models
 
 

@@ -1,4 +1,5 @@
 """Reads about users: where a user belongs and lands."""
+
 from accounts.models import Membership
 from accounts.policy import is_internal
 from tenants.models import Tenant

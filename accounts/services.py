@@ -1,4 +1,5 @@
 """Writes on users, memberships and internal roles. Each writes its own audit event."""
+
 from django.contrib.auth.models import Group
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
@@ -62,8 +63,12 @@ def internal_role_set(*, user: User, role: Role | None, actor: User | None = Non
     user.__dict__.pop("_internal_role", None)
     if before != role:
         event_record(
-            action="user.internal_role_changed", actor=actor, target_type="user", target_id=user.pk,
-            before={"role": before.value if before else None}, after={"role": role.value if role else None},
+            action="user.internal_role_changed",
+            actor=actor,
+            target_type="user",
+            target_id=user.pk,
+            before={"role": before.value if before else None},
+            after={"role": role.value if role else None},
             request=request,
         )
 
@@ -81,14 +86,22 @@ def membership_set(*, user: User, tenant, role: Role, actor: User | None = None,
     user.__dict__.pop("_tenant_roles", None)
     if previous != role.value:
         event_record(
-            action="membership.role_changed", actor=actor, tenant=tenant, target_type="user", target_id=user.pk,
-            before={"role": previous}, after={"role": role.value}, request=request,
+            action="membership.role_changed",
+            actor=actor,
+            tenant=tenant,
+            target_type="user",
+            target_id=user.pk,
+            before={"role": previous},
+            after={"role": role.value},
+            request=request,
         )
     return membership
 
 
 @transaction.atomic
-def membership_remove(*, user: User, tenant, actor: User | None = None, request=None, enforce_last_admin: bool = True) -> None:
+def membership_remove(
+    *, user: User, tenant, actor: User | None = None, request=None, enforce_last_admin: bool = True
+) -> None:
     """Take `user` out of `tenant`. SSO sync passes enforce_last_admin=False: the provider decides."""
     removed = Membership.objects.filter(user=user, tenant=tenant).select_for_update().first()
     if removed is None:
@@ -98,8 +111,13 @@ def membership_remove(*, user: User, tenant, actor: User | None = None, request=
     removed.delete()
     user.__dict__.pop("_tenant_roles", None)
     event_record(
-        action="membership.removed", actor=actor, tenant=tenant, target_type="user", target_id=user.pk,
-        before={"role": removed.role}, request=request,
+        action="membership.removed",
+        actor=actor,
+        tenant=tenant,
+        target_type="user",
+        target_id=user.pk,
+        before={"role": removed.role},
+        request=request,
     )
 
 
@@ -117,7 +135,9 @@ def membership_role_change(*, user: User, tenant, role: Role, actor: User | None
     return membership_set(user=user, tenant=tenant, role=role, actor=actor, request=request)
 
 
-def tenant_user_invite(*, tenant, email: str, name: str = "", role: Role, actor: User | None = None, request=None) -> User:
+def tenant_user_invite(
+    *, tenant, email: str, name: str = "", role: Role, actor: User | None = None, request=None
+) -> User:
     """Add a person to a tenant and e-mail them a set-password link (no password is ever sent)."""
     with transaction.atomic():
         user = user_ensure(email=email, name=name)

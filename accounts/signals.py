@@ -1,4 +1,5 @@
 """Audit events for authentication, whichever path (form, SSO, hand-off) it took."""
+
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 

@@ -1,4 +1,5 @@
 """“View as tenant”: staff open a tenant's dashboard read-only, audited, for 30 minutes at most."""
+
 from datetime import timedelta
 
 from django.db import transaction
@@ -21,7 +22,14 @@ def view_as_start(*, staff, tenant, request=None) -> ViewAsSession:
         raise Http404
     with transaction.atomic():
         session = ViewAsSession.objects.create(staff=staff, tenant=tenant, expires_at=timezone.now() + VIEW_AS_LIFETIME)
-        event_record(action="view_as.started", actor=staff, tenant=tenant, target_type="view_as", target_id=session.pk, request=request)
+        event_record(
+            action="view_as.started",
+            actor=staff,
+            tenant=tenant,
+            target_type="view_as",
+            target_id=session.pk,
+            request=request,
+        )
     return session
 
 
@@ -41,8 +49,13 @@ def view_as_end(*, session_id, reason: str, request=None) -> None:
         session.end_reason = reason
         session.save(update_fields=["ended_at", "end_reason"])
         event_record(
-            action="view_as.ended", actor=session.staff, tenant=session.tenant, target_type="view_as",
-            target_id=session.pk, after={"reason": reason, "pages": session.pages}, request=request,
+            action="view_as.ended",
+            actor=session.staff,
+            tenant=session.tenant,
+            target_type="view_as",
+            target_id=session.pk,
+            after={"reason": reason, "pages": session.pages},
+            request=request,
         )
 
 

@@ -1,4 +1,5 @@
 """Identity pages: profile, API keys and users of a tenant (for its admins), view-as."""
+
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
@@ -36,7 +37,9 @@ def locked_out(request, credentials=None, *args, **kwargs):
 
     attempted = credentials or getattr(request, "axes_credentials", None) or {}
     username = str(attempted.get("username") or request.POST.get("username", ""))[:254]
-    event_record(action="auth.locked_out", actor_email=username, tenant=getattr(request, "tenant", None), request=request)
+    event_record(
+        action="auth.locked_out", actor_email=username, tenant=getattr(request, "tenant", None), request=request
+    )
     return render(request, "registration/locked_out.html", status=429)
 
 
@@ -69,14 +72,19 @@ def api_keys_page(request):
     if request.method == "POST":
         try:
             _, created_raw = api_key_create(
-                tenant=request.tenant, name=request.POST.get("name", ""), scopes=request.POST.getlist("scopes"),
-                actor=request.user, request=request,
+                tenant=request.tenant,
+                name=request.POST.get("name", ""),
+                scopes=request.POST.getlist("scopes"),
+                actor=request.user,
+                request=request,
             )
         except ValidationError as error:
             _form_errors(request, error)
     keys = ApiKey.objects.filter(tenant=request.tenant).select_related("created_by")
     return render(
-        request, "accounts/api_keys.html", {"keys": keys, "created_raw": created_raw, "scopes": ApiKey.Scope.choices},
+        request,
+        "accounts/api_keys.html",
+        {"keys": keys, "created_raw": created_raw, "scopes": ApiKey.Scope.choices},
         status=400 if request.method == "POST" and created_raw is None else 200,
     )
 
@@ -102,7 +110,11 @@ def users_page(request):
         else:
             messages.success(request, f"{user.email} was invited and will receive a link to set a password.")
             return redirect("tenant-users")
-    context = {"members": tenant_members(request.tenant), "form": form, "roles": ChangeRoleForm.base_fields["role"].choices}
+    context = {
+        "members": tenant_members(request.tenant),
+        "form": form,
+        "roles": ChangeRoleForm.base_fields["role"].choices,
+    }
     return render(request, "accounts/users.html", context, status=400 if form.errors else 200)
 
 
@@ -110,8 +122,12 @@ def view_invite(request, form) -> User:
     from accounts.services import tenant_user_invite
 
     return tenant_user_invite(
-        tenant=request.tenant, email=form.cleaned_data["email"], name=form.cleaned_data["name"],
-        role=Role(form.cleaned_data["role"]), actor=request.user, request=request,
+        tenant=request.tenant,
+        email=form.cleaned_data["email"],
+        name=form.cleaned_data["name"],
+        role=Role(form.cleaned_data["role"]),
+        actor=request.user,
+        request=request,
     )
 
 
@@ -123,7 +139,13 @@ def user_role_page(request, user_id: int):
     form = ChangeRoleForm(request.POST)
     if form.is_valid():
         try:
-            membership_role_change(user=membership.user, tenant=request.tenant, role=Role(form.cleaned_data["role"]), actor=request.user, request=request)
+            membership_role_change(
+                user=membership.user,
+                tenant=request.tenant,
+                role=Role(form.cleaned_data["role"]),
+                actor=request.user,
+                request=request,
+            )
             messages.success(request, f"{membership.user.email} is now {Role(form.cleaned_data['role']).label}.")
         except ValidationError as error:
             _form_errors(request, error)

@@ -1,4 +1,5 @@
 """The Django admin, asking the policy: staff open it, only INTERNAL_ADMIN changes anything."""
+
 from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig
 
@@ -34,3 +35,19 @@ class PolicyModelAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return can(request.user, Action.MANAGE_TENANT_LIFECYCLE)
+
+
+class ReadOnlyPolicyModelAdmin(PolicyModelAdmin):
+    """For records nobody edits by hand (audit events, secret versions): staff may only look."""
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in self.model._meta.fields if field.name in self.get_fields(request, obj)]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,4 +1,5 @@
 """The Celery app, the beat schedule (all of it, here), and the tenant task helper."""
+
 import os
 from functools import wraps
 

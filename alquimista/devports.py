@@ -4,6 +4,7 @@ Two checkouts on one machine (a working tree and a fresh CI clone) get different
 ports, so their private PostgreSQL and Redis never collide. Stdlib only: the
 service script imports this before the virtualenv exists.
 """
+
 import zlib
 from pathlib import Path
 

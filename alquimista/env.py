@@ -1,4 +1,5 @@
 """Reading settings from the environment, with a one-line refusal in production."""
+
 import os
 import sys
 

@@ -1,4 +1,5 @@
 """Settings, read from the environment. README.md lists every variable."""
+
 from datetime import timedelta
 from pathlib import Path
 
@@ -233,8 +234,13 @@ SECRET_STORE = {
 OIDC_RP_CLIENT_ID = env_str("OIDC_RP_CLIENT_ID")
 OIDC_ENABLED = OIDC_RP_CLIENT_ID is not None
 if OIDC_ENABLED:
-    for _name in ("OIDC_RP_CLIENT_SECRET", "OIDC_OP_AUTHORIZATION_ENDPOINT", "OIDC_OP_TOKEN_ENDPOINT",
-                  "OIDC_OP_USER_ENDPOINT", "OIDC_OP_JWKS_ENDPOINT"):
+    for _name in (
+        "OIDC_RP_CLIENT_SECRET",
+        "OIDC_OP_AUTHORIZATION_ENDPOINT",
+        "OIDC_OP_TOKEN_ENDPOINT",
+        "OIDC_OP_USER_ENDPOINT",
+        "OIDC_OP_JWKS_ENDPOINT",
+    ):
         if env_str(_name) is None:
             refuse(f"{_name} is required when OIDC_RP_CLIENT_ID is set")
     OIDC_RP_CLIENT_SECRET = env_str("OIDC_RP_CLIENT_SECRET")

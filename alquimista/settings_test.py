@@ -1,4 +1,5 @@
 """Settings for the test suite: the development settings with a test database and Redis indexes."""
+
 import os
 
 os.environ.setdefault("ALQUIMISTA_ENV", "test")

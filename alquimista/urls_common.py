@@ -1,10 +1,16 @@
 """Routes served on every host, public and tenant."""
+
 from django.contrib.auth import views as auth_views
 from django.urls import path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 
 from accounts import views as account_views
 from dashboards import views
 from dashboards.access import login_required_here
+
+handler403 = "alquimista.views.permission_denied"
+handler404 = "alquimista.views.not_found"
+handler500 = "alquimista.views.server_error"
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -16,6 +22,10 @@ urlpatterns = [
     path("reset/<uidb64>/<token>/", auth_views.PasswordResetConfirmView.as_view(), name="password_reset_confirm"),
     path("reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     path("password/", login_required_here(auth_views.PasswordChangeView.as_view()), name="password_change"),
-    path("password/done/", login_required_here(auth_views.PasswordChangeDoneView.as_view()), name="password_change_done"),
+    path(
+        "password/done/", login_required_here(auth_views.PasswordChangeDoneView.as_view()), name="password_change_done"
+    ),
     path("profile", account_views.profile, name="profile"),
+    path("api/schema", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs", SpectacularRedocView.as_view(url_name="api-schema"), name="api-docs"),
 ]

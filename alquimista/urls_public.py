@@ -1,17 +1,14 @@
 """The public host (BASE_DOMAIN): company panel, admin, internal API."""
-from django.contrib import admin
-from django.conf import settings
-from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 
-from alquimista.urls_common import urlpatterns as common
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+
 from accounts import api as accounts_api
 from accounts import views as account_views
+from alquimista.urls_common import handler403, handler404, handler500  # noqa: F401
+from alquimista.urls_common import urlpatterns as common
 from dashboards import views
-
-handler403 = "alquimista.views.permission_denied"
-handler404 = "alquimista.views.not_found"
-handler500 = "alquimista.views.server_error"
 
 urlpatterns = [
     *common,
@@ -21,12 +18,14 @@ urlpatterns = [
     path("app/company/tenants/<int:tenant_id>/view-as", account_views.view_as_start_page, name="view-as-start"),
     path("admin/", admin.site.urls),
     *([path("oidc/", include("mozilla_django_oidc.urls"))] if settings.OIDC_ENABLED else []),
-    path("api/internal/tenants/<int:tenant_id>/api-keys", accounts_api.InternalApiKeysView.as_view(), name="api-internal-api-keys"),
+    path(
+        "api/internal/tenants/<int:tenant_id>/api-keys",
+        accounts_api.InternalApiKeysView.as_view(),
+        name="api-internal-api-keys",
+    ),
     path(
         "api/internal/tenants/<int:tenant_id>/api-keys/<int:key_id>/revoke",
         accounts_api.InternalApiKeyRevokeView.as_view(),
         name="api-internal-api-key-revoke",
     ),
-    path("api/schema", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs", SpectacularRedocView.as_view(url_name="api-schema"), name="api-docs"),
 ]

@@ -1,16 +1,13 @@
 """A tenant's host (<slug>.BASE_DOMAIN): client dashboard, tenant API."""
-from django.urls import path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 
-from alquimista.urls_common import urlpatterns as common
+from django.urls import path
+
 from accounts import api as accounts_api
 from accounts import views as account_views
+from alquimista.urls_common import handler403, handler404, handler500  # noqa: F401
+from alquimista.urls_common import urlpatterns as common
 from dashboards import views
 from tenants.api import TenantMeView
-
-handler403 = "alquimista.views.permission_denied"
-handler404 = "alquimista.views.not_found"
-handler500 = "alquimista.views.server_error"
 
 urlpatterns = [
     *common,
@@ -24,7 +21,9 @@ urlpatterns = [
     path("view-as/end", account_views.view_as_end_page, name="view-as-end"),
     path("api/tenant/me", TenantMeView.as_view(), name="api-tenant-me"),
     path("api/tenant/api-keys", accounts_api.TenantApiKeysView.as_view(), name="api-tenant-api-keys"),
-    path("api/tenant/api-keys/<int:key_id>/revoke", accounts_api.TenantApiKeyRevokeView.as_view(), name="api-tenant-api-key-revoke"),
-    path("api/schema", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs", SpectacularRedocView.as_view(url_name="api-schema"), name="api-docs"),
+    path(
+        "api/tenant/api-keys/<int:key_id>/revoke",
+        accounts_api.TenantApiKeyRevokeView.as_view(),
+        name="api-tenant-api-key-revoke",
+    ),
 ]

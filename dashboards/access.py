@@ -1,4 +1,5 @@
 """Page access, asking the policy: 404 to outsiders, 403 to members without the right."""
+
 from functools import wraps
 
 from django.conf import settings

@@ -1,4 +1,5 @@
 """Sending a logged-in user to where they belong, across hosts when needed."""
+
 from django.contrib.auth import logout
 from django.shortcuts import redirect
 

@@ -1,11 +1,11 @@
 from django.contrib.auth import login
 from django.shortcuts import redirect, render
 
-from accounts.policy import Action
 from accounts.handoff import handoff_redeem
+from accounts.policy import Action
 from accounts.selectors import memberships_of
-from dashboards.routing import redirect_home, redirect_to_tenant
 from dashboards.access import page_requires
+from dashboards.routing import redirect_home, redirect_to_tenant
 from tenants.models import Plan, Tenant
 from tenants.selectors import tenant_list
 

@@ -1,4 +1,5 @@
 """Gunicorn settings for the web container (docker/Dockerfile's default CMD)."""
+
 import glob
 import multiprocessing
 import os

@@ -9,7 +9,9 @@ class OperationalEvent(models.Model):
     rewrite history; retention purges of other tables never cascade here (SET_NULL).
     """
 
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     # Kept as text too: the event must still say who it was after the user is deleted.
     actor_email = models.CharField(max_length=254, blank=True)
     tenant = models.ForeignKey("tenants.Tenant", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")

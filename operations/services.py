@@ -1,4 +1,5 @@
 """Writing the audit log."""
+
 import structlog
 
 from operations.models import OperationalEvent
@@ -40,5 +41,7 @@ def event_record(
         after=after,
         **_request_meta(request),
     )
-    logger.info("audit_event", action=action, actor=event.actor_email, target_type=target_type, target_id=event.target_id)
+    logger.info(
+        "audit_event", action=action, actor=event.actor_email, target_type=target_type, target_id=event.target_id
+    )
     return event

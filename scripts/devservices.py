@@ -9,6 +9,7 @@ Skips PostgreSQL when DATABASE_URL is set and Redis when REDIS_URL is set. Postg
 refuses to run as root, so as root the server runs as the `postgres` user.
 Stdlib only: it runs before the virtualenv exists.
 """
+
 import glob
 import importlib.util
 import os
@@ -77,7 +78,19 @@ def start_postgres() -> None:
         PGLOG.parent.mkdir(parents=True, exist_ok=True)
     if not (PGDATA / "PG_VERSION").exists():
         subprocess.run(
-            as_pg_user([pg_bin("initdb"), "-D", str(PGDATA), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-instructions"]),
+            as_pg_user(
+                [
+                    pg_bin("initdb"),
+                    "-D",
+                    str(PGDATA),
+                    "-U",
+                    "postgres",
+                    "--auth=trust",
+                    "-E",
+                    "UTF8",
+                    "--no-instructions",
+                ]
+            ),
             check=True,
             stdout=subprocess.DEVNULL,
         )
@@ -90,11 +103,18 @@ def start_postgres() -> None:
         )
         wait_for(port, "PostgreSQL")
     psql = [pg_bin("psql"), "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "-v", "ON_ERROR_STOP=1", "-qtA"]
-    exists = subprocess.run([*psql, "-c", "SELECT 1 FROM pg_roles WHERE rolname='alquimista'"], capture_output=True, text=True, check=True)
+    exists = subprocess.run(
+        [*psql, "-c", "SELECT 1 FROM pg_roles WHERE rolname='alquimista'"], capture_output=True, text=True, check=True
+    )
     if exists.stdout.strip() != "1":
         # CREATEDB for the test database; SUPERUSER is not needed.
         subprocess.run([*psql, "-c", "CREATE ROLE alquimista LOGIN PASSWORD 'alquimista' CREATEDB"], check=True)
-    exists = subprocess.run([*psql, "-c", "SELECT 1 FROM pg_database WHERE datname='alquimista'"], capture_output=True, text=True, check=True)
+    exists = subprocess.run(
+        [*psql, "-c", "SELECT 1 FROM pg_database WHERE datname='alquimista'"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     if exists.stdout.strip() != "1":
         subprocess.run([*psql, "-c", "CREATE DATABASE alquimista OWNER alquimista"], check=True)
     print(f"postgres: 127.0.0.1:{port} (data in {PGDATA})")
@@ -108,9 +128,29 @@ def start_redis() -> None:
         if not server:
             sys.exit("devservices: redis-server not found; install it (apt-get install -y redis-server)")
         subprocess.run(
-            [server, "--port", str(port), "--bind", "127.0.0.1", "--dir", str(REDIS_DIR), "--daemonize", "yes",
-             "--pidfile", str(REDIS_DIR / "redis.pid"), "--logfile", str(REDIS_DIR / "redis.log"),
-             "--save", "60 1000", "--appendonly", "no", "--maxmemory", "512mb", "--maxmemory-policy", "noeviction"],
+            [
+                server,
+                "--port",
+                str(port),
+                "--bind",
+                "127.0.0.1",
+                "--dir",
+                str(REDIS_DIR),
+                "--daemonize",
+                "yes",
+                "--pidfile",
+                str(REDIS_DIR / "redis.pid"),
+                "--logfile",
+                str(REDIS_DIR / "redis.log"),
+                "--save",
+                "60 1000",
+                "--appendonly",
+                "no",
+                "--maxmemory",
+                "512mb",
+                "--maxmemory-policy",
+                "noeviction",
+            ],
             check=True,
         )
         wait_for(port, "Redis")

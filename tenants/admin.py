@@ -1,7 +1,6 @@
 from django.contrib import admin
 
-from alquimista.admin_site import PolicyModelAdmin
-
+from alquimista.admin_site import PolicyModelAdmin, ReadOnlyPolicyModelAdmin
 from tenants.models import Domain, Plan, Tenant
 from tenants.secrets.models import SecretVersion
 
@@ -41,26 +40,22 @@ class DomainAdmin(PolicyModelAdmin):
 @admin.register(Plan)
 class PlanAdmin(PolicyModelAdmin):
     list_display = [
-        "code", "name", "monthly_price", "requests_per_month", "tokens_per_month", "max_agents", "max_integrations",
+        "code",
+        "name",
+        "monthly_price",
+        "requests_per_month",
+        "tokens_per_month",
+        "max_agents",
+        "max_integrations",
     ]
     search_fields = ["code", "name"]
 
 
 @admin.register(SecretVersion)
-class SecretVersionAdmin(PolicyModelAdmin):
+class SecretVersionAdmin(ReadOnlyPolicyModelAdmin):
     """Names, versions and tags only: the ciphertext is never shown."""
 
     list_display = ["name", "version", "current", "created_at", "created_by"]
     list_filter = ["current"]
     search_fields = ["name"]
     fields = ["name", "version", "current", "tags", "created_at", "created_by"]
-    readonly_fields = fields
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -1,4 +1,5 @@
 """Demo data: plans, three tenants and a user for every role. Idempotent."""
+
 from decimal import Decimal
 
 from django.conf import settings
@@ -10,20 +11,62 @@ from tenants.models import Plan, Tenant
 from tenants.services import tenant_create
 
 PLANS = [
-    dict(code="starter", name="Starter", monthly_price=Decimal("490.00"), requests_per_month=50_000,
-         tokens_per_month=5_000_000, max_agents=2, max_integrations=3, overage_price_per_1k_tokens=Decimal("0.0200")),
-    dict(code="growth", name="Growth", monthly_price=Decimal("1490.00"), requests_per_month=250_000,
-         tokens_per_month=30_000_000, max_agents=5, max_integrations=8, overage_price_per_1k_tokens=Decimal("0.0150")),
-    dict(code="enterprise", name="Enterprise", monthly_price=Decimal("4900.00"), requests_per_month=2_000_000,
-         tokens_per_month=250_000_000, max_agents=20, max_integrations=40, overage_price_per_1k_tokens=Decimal("0.0100")),
+    dict(
+        code="starter",
+        name="Starter",
+        monthly_price=Decimal("490.00"),
+        requests_per_month=50_000,
+        tokens_per_month=5_000_000,
+        max_agents=2,
+        max_integrations=3,
+        overage_price_per_1k_tokens=Decimal("0.0200"),
+    ),
+    dict(
+        code="growth",
+        name="Growth",
+        monthly_price=Decimal("1490.00"),
+        requests_per_month=250_000,
+        tokens_per_month=30_000_000,
+        max_agents=5,
+        max_integrations=8,
+        overage_price_per_1k_tokens=Decimal("0.0150"),
+    ),
+    dict(
+        code="enterprise",
+        name="Enterprise",
+        monthly_price=Decimal("4900.00"),
+        requests_per_month=2_000_000,
+        tokens_per_month=250_000_000,
+        max_agents=20,
+        max_integrations=40,
+        overage_price_per_1k_tokens=Decimal("0.0100"),
+    ),
 ]
 TENANTS = [
-    dict(slug="acme", name="Acme Corporation", plan="growth", owner_name="Alice Souza", owner_squad="Sales Ops",
-         sla=Tenant.Sla.PRIORITY),
-    dict(slug="globex", name="Globex", plan="enterprise", owner_name="Hank Scorpio", owner_squad="Platform",
-         sla=Tenant.Sla.CRITICAL),
-    dict(slug="initech", name="Initech", plan="starter", owner_name="Bill Lumbergh", owner_squad="Support",
-         sla=Tenant.Sla.STANDARD),
+    dict(
+        slug="acme",
+        name="Acme Corporation",
+        plan="growth",
+        owner_name="Alice Souza",
+        owner_squad="Sales Ops",
+        sla=Tenant.Sla.PRIORITY,
+    ),
+    dict(
+        slug="globex",
+        name="Globex",
+        plan="enterprise",
+        owner_name="Hank Scorpio",
+        owner_squad="Platform",
+        sla=Tenant.Sla.CRITICAL,
+    ),
+    dict(
+        slug="initech",
+        name="Initech",
+        plan="starter",
+        owner_name="Bill Lumbergh",
+        owner_squad="Support",
+        sla=Tenant.Sla.STANDARD,
+    ),
 ]
 
 
@@ -45,13 +88,21 @@ def demo_load(*, password: str | None = None) -> dict:
         tenant = Tenant.objects.filter(slug=spec["slug"]).first()
         if tenant is None:
             tenant = tenant_create(
-                slug=spec["slug"], name=spec["name"], plan=plans[spec["plan"]], owner_name=spec["owner_name"],
-                owner_email=f"admin@{spec['slug']}.test", owner_squad=spec["owner_squad"], sla=spec["sla"],
+                slug=spec["slug"],
+                name=spec["name"],
+                plan=plans[spec["plan"]],
+                owner_name=spec["owner_name"],
+                owner_email=f"admin@{spec['slug']}.test",
+                owner_squad=spec["owner_squad"],
+                sla=spec["sla"],
             )
         tenants.append(tenant)
     logins = []
     with transaction.atomic():
-        for email, role in (("admin@alquimista.test", Role.INTERNAL_ADMIN), ("support@alquimista.test", Role.INTERNAL_SUPPORT)):
+        for email, role in (
+            ("admin@alquimista.test", Role.INTERNAL_ADMIN),
+            ("support@alquimista.test", Role.INTERNAL_SUPPORT),
+        ):
             user = user_ensure(email=email, name=role.label, password=password)
             internal_role_set(user=user, role=role)
             logins.append((email, role.label))

@@ -1,4 +1,5 @@
 """Host name → tenant, cached in Redis (django-tenants queries the domain on every request)."""
+
 from django.conf import settings
 from django.core.cache import cache
 from django_tenants.utils import schema_context

@@ -5,6 +5,7 @@ names them `<table>_<cols>_key` instead of Django's `<table>_<cols>_<hash>_uniq`
 migration that drops or alters a constraint by name would then fail on cloned tenants
 only. Renaming them back makes a cloned schema identical to a migrated one (tested).
 """
+
 from django.db import connection
 
 CONSTRAINT_PAIRS = """

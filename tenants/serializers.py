@@ -7,7 +7,13 @@ class PlanSerializer(serializers.ModelSerializer):
     class Meta:
         model = Plan
         fields = [
-            "code", "name", "monthly_price", "requests_per_month", "tokens_per_month", "max_agents", "max_integrations",
+            "code",
+            "name",
+            "monthly_price",
+            "requests_per_month",
+            "tokens_per_month",
+            "max_agents",
+            "max_integrations",
             "overage_price_per_1k_tokens",
         ]
 

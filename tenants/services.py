@@ -1,4 +1,5 @@
 """Writes on tenants: creation of schema + domain, the public tenant, the template schema."""
+
 import structlog
 from django.conf import settings
 from django.core.exceptions import ValidationError

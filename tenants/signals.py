@@ -3,6 +3,7 @@
 Any change to a tenant or a domain drops the cached lookups of that tenant's hosts,
 whichever code path made it (services, admin, shell). A renamed domain drops its old name too.
 """
+
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 

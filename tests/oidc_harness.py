@@ -29,6 +29,7 @@ mozilla-django-oidc default) and client_secret_basic (``OIDC_TOKEN_USE_BASIC_AUT
 
 Only the standard library, ``requests`` and ``pytest`` are used here.
 """
+
 from __future__ import annotations
 
 import atexit
@@ -106,8 +107,7 @@ class OidcProvider:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise OidcProviderError(
-                    f"oidc provider exited with {self.process.returncode} before becoming ready:\n"
-                    f"{self.log_text()}"
+                    f"oidc provider exited with {self.process.returncode} before becoming ready:\n{self.log_text()}"
                 )
             try:
                 response = requests.get(f"{self.issuer}/test/health", timeout=1)
@@ -118,9 +118,7 @@ class OidcProvider:
             time.sleep(0.1)
         else:
             self.stop()
-            raise OidcProviderError(
-                f"oidc provider not ready after {timeout}s ({last_error}):\n{self.log_text()}"
-            )
+            raise OidcProviderError(f"oidc provider not ready after {timeout}s ({last_error}):\n{self.log_text()}")
         response = requests.get(f"{self.issuer}/.well-known/openid-configuration", timeout=5)
         response.raise_for_status()
         self.discovery = response.json()
@@ -190,9 +188,7 @@ class OidcProvider:
             payload["ttl"] = int(ttl)
         response = requests.post(f"{self.issuer}/test/token", json=payload, timeout=5)
         if response.status_code != 200:
-            raise OidcProviderError(
-                f"/test/token answered {response.status_code}: {response.text}"
-            )
+            raise OidcProviderError(f"/test/token answered {response.status_code}: {response.text}")
         return response.json()["access_token"]
 
     def userinfo(self, access_token: str) -> requests.Response:
@@ -241,9 +237,7 @@ def start_oidc_provider(
     if node is None:
         raise OidcProviderError("node is not on PATH; the OIDC test provider needs Node.js")
     if not (REPO_ROOT / "node_modules" / "oidc-provider").is_dir():
-        raise OidcProviderError(
-            f"npm package oidc-provider missing: run `npm install` in {REPO_ROOT}"
-        )
+        raise OidcProviderError(f"npm package oidc-provider missing: run `npm install` in {REPO_ROOT}")
     tmp_dir = Path(tmp_dir)
     tmp_dir.mkdir(parents=True, exist_ok=True)
 

@@ -3,6 +3,7 @@
 Routes are collected from both URL confs, so a new endpoint without a policy declaration
 (or an entry in OPEN_ROUTES) fails `test_every_route_declares_its_policy`.
 """
+
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
@@ -29,12 +30,27 @@ EXPECTED = {
     Action.MANAGE_ANY_TENANT_API_KEYS: {A},
     Action.INGEST_AGENT_REQUESTS: set(),
 }
-TENANT_ACTIONS = {Action.VIEW_TENANT_DASHBOARD, Action.MANAGE_LEADS, Action.MANAGE_TENANT_USERS, Action.INGEST_AGENT_REQUESTS}
+TENANT_ACTIONS = {
+    Action.VIEW_TENANT_DASHBOARD,
+    Action.MANAGE_LEADS,
+    Action.MANAGE_TENANT_USERS,
+    Action.INGEST_AGENT_REQUESTS,
+}
 
 # Routes anyone may open (they do their own checks: tickets, tokens, forms).
 OPEN_ROUTES = {
-    "home", "login", "login-handoff", "logout", "password_reset", "password_reset_done", "password_reset_confirm",
-    "password_reset_complete", "view-as-end", "api-schema", "api-docs", "choose-tenant",
+    "home",
+    "login",
+    "login-handoff",
+    "logout",
+    "password_reset",
+    "password_reset_done",
+    "password_reset_confirm",
+    "password_reset_complete",
+    "view-as-end",
+    "api-schema",
+    "api-docs",
+    "choose-tenant",
 }
 CAST = {
     "anonymous": None,
@@ -78,7 +94,11 @@ def declared(callback) -> dict[str, Action | str]:
 
 
 def test_every_route_declares_its_policy():
-    missing = [f"{host}:{route} ({name})" for host, route, name, callback in routes() if name not in OPEN_ROUTES and not declared(callback)]
+    missing = [
+        f"{host}:{route} ({name})"
+        for host, route, name, callback in routes()
+        if name not in OPEN_ROUTES and not declared(callback)
+    ]
     assert missing == []
 
 

@@ -3,7 +3,7 @@ from django.db import connection
 from django.test import Client
 
 from accounts.api_keys import api_key_create
-from accounts.models import ApiKey, User
+from accounts.models import ApiKey
 from operations.models import OperationalEvent
 
 pytestmark = pytest.mark.django_db
@@ -16,7 +16,9 @@ def key_client(tenant, raw: str) -> Client:
 def test_tenant_admin_creates_a_key_shown_once_and_stored_hashed(client_for, acme):
     client = client_for(acme, "admin@acme.test")
 
-    created = client.post("/api/tenant/api-keys", {"name": "CRM sync", "scopes": ["read"]}, content_type="application/json")
+    created = client.post(
+        "/api/tenant/api-keys", {"name": "CRM sync", "scopes": ["read"]}, content_type="application/json"
+    )
 
     assert created.status_code == 201
     body = created.json()
@@ -80,7 +82,9 @@ def test_last_used_is_recorded(acme):
 
 def test_tenant_user_cannot_create_keys_and_nothing_is_written(client_for, acme):
     before = ApiKey.objects.count()
-    response = client_for(acme, "user@acme.test").post("/api/tenant/api-keys", {"name": "x", "scopes": ["read"]}, content_type="application/json")
+    response = client_for(acme, "user@acme.test").post(
+        "/api/tenant/api-keys", {"name": "x", "scopes": ["read"]}, content_type="application/json"
+    )
     assert response.status_code == 403
     assert ApiKey.objects.count() == before
 
@@ -90,10 +94,19 @@ def test_other_tenants_admin_gets_404(client_for, acme):
     assert response.status_code == 404
 
 
-@pytest.mark.parametrize("payload, field", [({"scopes": ["read"]}, "name"), ({"name": "x", "scopes": []}, "scopes"), ({"name": "x", "scopes": ["root"]}, "scopes")])
+@pytest.mark.parametrize(
+    "payload, field",
+    [
+        ({"scopes": ["read"]}, "name"),
+        ({"name": "x", "scopes": []}, "scopes"),
+        ({"name": "x", "scopes": ["root"]}, "scopes"),
+    ],
+)
 def test_bad_input_names_the_field(client_for, acme, payload, field):
     before = ApiKey.objects.count()
-    response = client_for(acme, "admin@acme.test").post("/api/tenant/api-keys", payload, content_type="application/json")
+    response = client_for(acme, "admin@acme.test").post(
+        "/api/tenant/api-keys", payload, content_type="application/json"
+    )
     assert response.status_code == 400
     assert field in response.json()["error"]["fields"]
     assert ApiKey.objects.count() == before
@@ -109,7 +122,12 @@ def test_internal_admin_manages_any_tenants_keys_and_support_cannot(client_for, 
     assert support.status_code == 403
     assert admin.status_code == 201
     assert ApiKey.objects.get(pk=admin.json()["id"]).tenant == acme
-    assert client_for(public_tenant, "admin@alquimista.test").post(f"/api/internal/tenants/{public_tenant.pk}/api-keys", payload, content_type="application/json").status_code == 404
+    assert (
+        client_for(public_tenant, "admin@alquimista.test")
+        .post(f"/api/internal/tenants/{public_tenant.pk}/api-keys", payload, content_type="application/json")
+        .status_code
+        == 404
+    )
 
 
 def test_anonymous_api_gets_401_json(acme):

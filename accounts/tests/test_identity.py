@@ -1,4 +1,5 @@
 """Login protection, host-bound sessions, set-password links, user management, view-as."""
+
 import re
 
 import pytest
@@ -64,7 +65,9 @@ def test_a_session_cookie_from_one_host_is_refused_on_another(client_for, acme, 
 
 
 def test_create_tenant_user_prints_a_set_password_link_never_a_password(acme, capsys):
-    call_command("create_tenant_user", email="New.Person@Acme.test", name="New Person", tenant="acme", role="TENANT_USER")
+    call_command(
+        "create_tenant_user", email="New.Person@Acme.test", name="New Person", tenant="acme", role="TENANT_USER"
+    )
 
     out = capsys.readouterr().out
     user = User.objects.get(email="new.person@acme.test")
@@ -100,7 +103,9 @@ def test_tenant_admin_invites_changes_role_and_removes(client_for, acme, django_
     admin = client_for(acme, "admin@acme.test")
 
     with django_capture_on_commit_callbacks(execute=True):
-        invited = admin.post("/app/dashboard/users", {"email": "carol@acme.test", "name": "Carol", "role": "TENANT_USER"})
+        invited = admin.post(
+            "/app/dashboard/users", {"email": "carol@acme.test", "name": "Carol", "role": "TENANT_USER"}
+        )
     assert invited.status_code == 302
     carol = User.objects.get(email="carol@acme.test")
     assert len(mail.outbox) == 1 and "http://acme.localhost:8000/reset/" in mail.outbox[0].body
@@ -116,7 +121,9 @@ def test_tenant_admin_invites_changes_role_and_removes(client_for, acme, django_
 
 def test_inviting_a_bad_address_is_a_form_error_and_writes_nothing(client_for, acme):
     before = User.objects.count()
-    response = client_for(acme, "admin@acme.test").post("/app/dashboard/users", {"email": "not-an-email", "role": "TENANT_USER"})
+    response = client_for(acme, "admin@acme.test").post(
+        "/app/dashboard/users", {"email": "not-an-email", "role": "TENANT_USER"}
+    )
     assert response.status_code == 400
     assert b"Enter a valid email address" in response.content
     assert User.objects.count() == before
@@ -190,6 +197,16 @@ def test_view_as_gives_nothing_on_another_tenant(client_for, public_tenant, acme
 
 
 def test_tenant_users_cannot_start_view_as_and_public_tenant_is_refused(client_for, public_tenant):
-    assert client_for(public_tenant, "admin@acme.test").post(f"/app/company/tenants/{public_tenant.pk}/view-as").status_code == 302
-    assert client_for(public_tenant, "admin@alquimista.test").post(f"/app/company/tenants/{public_tenant.pk}/view-as").status_code == 404
+    assert (
+        client_for(public_tenant, "admin@acme.test")
+        .post(f"/app/company/tenants/{public_tenant.pk}/view-as")
+        .status_code
+        == 302
+    )
+    assert (
+        client_for(public_tenant, "admin@alquimista.test")
+        .post(f"/app/company/tenants/{public_tenant.pk}/view-as")
+        .status_code
+        == 404
+    )
     assert not ViewAsSession.objects.exists()

@@ -12,7 +12,7 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         header = authentication.get_authorization_header(request).decode(errors="replace")
         raw = ""
         if header.startswith(f"{self.keyword} "):
-            raw = header[len(self.keyword) + 1:].strip()
+            raw = header[len(self.keyword) + 1 :].strip()
         elif request.META.get("HTTP_X_API_KEY"):
             raw = request.META["HTTP_X_API_KEY"].strip()
         if not raw:

@@ -1,7 +1,8 @@
 """One JSON error shape for the whole API:
 
-    {"error": {"status": 400, "code": "invalid", "message": "...", "fields": {"period": ["..."]}}}
+{"error": {"status": 400, "code": "invalid", "message": "...", "fields": {"period": ["..."]}}}
 """
+
 import structlog
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import exceptions
@@ -22,19 +23,29 @@ def _first_message(detail) -> str:
 
 def api_exception_handler(exc, context):
     if isinstance(exc, DjangoValidationError):
-        exc = exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages})
+        exc = exceptions.ValidationError(
+            exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        )
     response = drf_exception_handler(exc, context)
     if response is None:
         logger.exception("api_unhandled_error", view=type(context.get("view")).__name__)
         return Response(
-            {"error": {"status": 500, "code": "server_error", "message": "Something went wrong; the error was logged."}},
+            {
+                "error": {
+                    "status": 500,
+                    "code": "server_error",
+                    "message": "Something went wrong; the error was logged.",
+                }
+            },
             status=500,
         )
     detail = response.data
     error = {
         "status": response.status_code,
         "code": getattr(exc, "default_code", "error") if not hasattr(exc, "get_codes") else _code_of(exc),
-        "message": "Some fields are invalid." if isinstance(exc, exceptions.ValidationError) else _first_message(detail),
+        "message": "Some fields are invalid."
+        if isinstance(exc, exceptions.ValidationError)
+        else _first_message(detail),
     }
     if isinstance(exc, exceptions.ValidationError):
         error["fields"] = detail if isinstance(detail, dict) else {"non_field_errors": detail}

@@ -1,4 +1,5 @@
 """The one DRF base every endpoint uses: authentication, the policy, the error shape."""
+
 from django.conf import settings
 from rest_framework.generics import GenericAPIView
 
@@ -14,8 +15,9 @@ class PolicyAPIView(GenericAPIView):
     permission_classes = [PolicyPermission]
 
     def get_authenticators(self):
-        from alquimista.api.authentication import ApiKeyAuthentication
         from rest_framework.authentication import SessionAuthentication
+
+        from alquimista.api.authentication import ApiKeyAuthentication
 
         authenticators = [ApiKeyAuthentication(), SessionAuthentication()]
         if settings.OIDC_ENABLED:

@@ -1,4 +1,5 @@
 """Celery task outcomes, counted in Redis by the workers and exported by /metrics."""
+
 import structlog
 from celery.signals import task_failure, task_retry, task_success
 from django_redis import get_redis_connection

@@ -4,10 +4,10 @@ With several gunicorn workers, PROMETHEUS_MULTIPROC_DIR makes every worker write
 its samples there and /metrics sums them. Celery task outcomes are counted in
 Redis (see celery_metrics) so the web process can report what workers did.
 """
+
 import os
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest, multiprocess
-from prometheus_client import REGISTRY
+from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram, generate_latest, multiprocess
 
 REQUESTS = Counter(
     "alquimista_http_requests_total",

@@ -1,4 +1,5 @@
 """Request id, access log, metrics and the probe endpoints."""
+
 import re
 import time
 import uuid

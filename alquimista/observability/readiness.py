@@ -1,4 +1,5 @@
 """Readiness checks: can this process serve real traffic right now?"""
+
 import time
 from dataclasses import dataclass
 

@@ -28,13 +28,22 @@ def test_readyz_is_ok_when_everything_is_up(probe_client):
     body = response.json()
     assert response.status_code == 200
     assert body["status"] == "ok"
-    assert {name: check["ok"] for name, check in body["checks"].items()} == {"database": True, "redis": True, "broker": True}
+    assert {name: check["ok"] for name, check in body["checks"].items()} == {
+        "database": True,
+        "redis": True,
+        "broker": True,
+    }
 
 
 @pytest.mark.django_db
-def test_redis_down_readyz_names_it_and_pages_still_answer(settings, redis_server_factory, probe_client, client_for, acme):
+def test_redis_down_readyz_names_it_and_pages_still_answer(
+    settings, redis_server_factory, probe_client, client_for, acme
+):
     port, process = redis_server_factory()
-    settings.CACHES = {**settings.CACHES, "default": {**settings.CACHES["default"], "LOCATION": f"redis://127.0.0.1:{port}/0"}}
+    settings.CACHES = {
+        **settings.CACHES,
+        "default": {**settings.CACHES["default"], "LOCATION": f"redis://127.0.0.1:{port}/0"},
+    }
     settings.CELERY_BROKER_URL = f"redis://127.0.0.1:{port}/1"
     assert probe_client.get("/readyz").status_code == 200
 
@@ -55,8 +64,14 @@ def test_readyz_names_the_database_when_it_is_down_without_a_trace():
         "import django, json; django.setup(); from django.test import Client; "
         "r = Client(HTTP_HOST='localhost').get('/readyz'); print(r.status_code); print(r.content.decode())"
     )
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "alquimista.settings_test", "DATABASE_URL": "postgres://nobody:pw@127.0.0.1:1/none"}
-    result = subprocess.run([sys.executable, "-c", script], env=env, cwd=ROOT, capture_output=True, text=True, timeout=60)
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "alquimista.settings_test",
+        "DATABASE_URL": "postgres://nobody:pw@127.0.0.1:1/none",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", script], env=env, cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
 
     status, body = result.stdout.strip().splitlines()[-2:]
     assert status == "503"
@@ -86,7 +101,9 @@ def test_request_log_line_is_json_with_request_id_tenant_and_user(client_for, ac
     client_for(acme, "admin@acme.test").get("/app/dashboard", HTTP_X_REQUEST_ID="req-42")
 
     formatter = next(  # the configured JSON formatter
-        h.formatter for h in logging.getLogger().handlers if isinstance(h.formatter, structlog.stdlib.ProcessorFormatter)
+        h.formatter
+        for h in logging.getLogger().handlers
+        if isinstance(h.formatter, structlog.stdlib.ProcessorFormatter)
     )
     lines = [json.loads(formatter.format(record)) for record in caplog.records]
     request_lines = [line for line in lines if line.get("event") == "request" and line.get("request_id") == "req-42"]

@@ -1,4 +1,5 @@
 """Production refuses to start on missing settings, with one line naming the variable."""
+
 import os
 import subprocess
 import sys
@@ -21,7 +22,11 @@ PRODUCTION_ENV = {
 def load_settings(env: dict) -> subprocess.CompletedProcess:
     clean = {k: v for k, v in os.environ.items() if k not in PRODUCTION_ENV and not k.startswith("DJANGO_")}
     return subprocess.run(
-        [sys.executable, "-c", "import django; from django.conf import settings; django.setup(); print(settings.DEBUG)"],
+        [
+            sys.executable,
+            "-c",
+            "import django; from django.conf import settings; django.setup(); print(settings.DEBUG)",
+        ],
         env={**clean, "DJANGO_SETTINGS_MODULE": "alquimista.settings", **env},
         cwd=ROOT,
         capture_output=True,

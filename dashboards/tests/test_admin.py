@@ -1,4 +1,5 @@
 """The Django admin asks the policy: staff read, only INTERNAL_ADMIN writes, tenants stay out."""
+
 import pytest
 
 from tenants.models import Plan
@@ -28,8 +29,14 @@ def test_support_cannot_change_a_plan_and_admin_can(client_for, public_tenant):
     plan = Plan.objects.get(code="starter")
     url = f"/admin/tenants/plan/{plan.pk}/change/"
     data = {
-        "code": "starter", "name": "Starter Plus", "monthly_price": "500.00", "requests_per_month": 1,
-        "tokens_per_month": 1, "max_agents": 1, "max_integrations": 1, "overage_price_per_1k_tokens": "0.01",
+        "code": "starter",
+        "name": "Starter Plus",
+        "monthly_price": "500.00",
+        "requests_per_month": 1,
+        "tokens_per_month": 1,
+        "max_agents": 1,
+        "max_integrations": 1,
+        "overage_price_per_1k_tokens": "0.01",
         "raw_retention_days": 35,
     }
 

@@ -1,4 +1,5 @@
 """The two areas: who lands where, and what each host shows."""
+
 import pytest
 
 pytestmark = pytest.mark.django_db
@@ -79,7 +80,9 @@ def test_staff_land_on_the_company_panel(client_for, public_tenant, email, landi
 
 
 @pytest.mark.parametrize("email, slug", [("admin@acme.test", "acme"), ("user@globex.test", "globex")])
-def test_tenant_users_logging_in_on_the_public_host_land_logged_in_on_their_host(client_for, public_tenant, email, slug):
+def test_tenant_users_logging_in_on_the_public_host_land_logged_in_on_their_host(
+    client_for, public_tenant, email, slug
+):
     from conftest import DEMO_PASSWORD
     from tenants.models import Tenant
 
@@ -117,7 +120,7 @@ def test_login_on_the_tenant_host_stays_on_it(client_for, acme):
 def test_wrong_password_shows_a_form_error(client_for, acme):
     response = client_for(acme).post("/login/", {"username": "admin@acme.test", "password": "nope"})
     assert response.status_code == 200
-    assert b"role=\"alert\"" in response.content
+    assert b'role="alert"' in response.content
 
 
 def test_expired_tickets_are_purged_and_fresh_ones_kept(acme):

@@ -7,6 +7,7 @@
 Values travel as SecretValue, whose repr and str are masked, so a secret passed to a
 log call, an exception or a template by mistake shows as asterisks.
 """
+
 from functools import lru_cache
 
 from django.conf import settings
@@ -51,4 +52,6 @@ def _store_for(backend: str, config_items: tuple) -> SecretStore:
 
 def get_secret_store() -> SecretStore:
     config = settings.SECRET_STORE
-    return _store_for(config["BACKEND"], tuple(sorted((k, str(v) if v is not None else None) for k, v in config.items())))
+    return _store_for(
+        config["BACKEND"], tuple(sorted((k, str(v) if v is not None else None) for k, v in config.items()))
+    )

@@ -3,6 +3,7 @@
 Our integer versions are staging labels `v1`, `v2`, … on the AWS versions: AWS keeps a
 labelled version (it only deprecates unlabelled ones), AWSCURRENT marks the current one.
 """
+
 import boto3
 from botocore.exceptions import ClientError
 
@@ -135,7 +136,7 @@ class AwsSecretStore(SecretStore):
                 )
                 found.append(
                     SecretMeta(
-                        name=entry["Name"][len(self._prefix):],
+                        name=entry["Name"][len(self._prefix) :],
                         version=version,
                         current=True,
                         tags=entry_tags,

@@ -1,4 +1,5 @@
 """Secrets encrypted at rest in PostgreSQL (public schema) with Fernet keys from the environment."""
+
 import json
 from pathlib import Path
 
@@ -58,7 +59,9 @@ class LocalSecretStore(SecretStore):
         try:
             payload = json.loads(self._fernet.decrypt(bytes(row.ciphertext)))
         except InvalidToken:
-            raise SecretStoreError(f"Secret {row.name!r} v{row.version} cannot be decrypted with the configured keys.")
+            raise SecretStoreError(
+                f"Secret {row.name!r} v{row.version} cannot be decrypted with the configured keys."
+            ) from None
         if payload["n"] != row.name or payload["v"] != row.version:
             raise SecretStoreError(f"Secret {row.name!r} v{row.version} does not belong to this row.")
         return SecretValue(payload["s"])

@@ -24,4 +24,5 @@ class SecretVersion(models.Model):
     def __repr__(self):
         return f"<SecretVersion {self.name} v{self.version}{'' if self.current else ' superseded'}>"
 
-    __str__ = __repr__
+    def __str__(self):
+        return repr(self)

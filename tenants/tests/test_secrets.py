@@ -1,4 +1,5 @@
 """The secret store's contract, run against both backends: local (PostgreSQL) and aws (moto_server)."""
+
 import logging
 import subprocess
 
@@ -37,7 +38,12 @@ def store(request, db, monkeypatch, settings):
         monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
         # A fresh prefix per test: moto's server keeps state for the whole session.
         prefix = f"test-{request.node.name.replace('[', '-').rstrip(']')}-{free_port()}/"
-        settings.SECRET_STORE = {**settings.SECRET_STORE, "BACKEND": "aws", "AWS_ENDPOINT_URL": endpoint, "AWS_PREFIX": prefix}
+        settings.SECRET_STORE = {
+            **settings.SECRET_STORE,
+            "BACKEND": "aws",
+            "AWS_ENDPOINT_URL": endpoint,
+            "AWS_PREFIX": prefix,
+        }
     return get_secret_store()
 
 

@@ -56,7 +56,9 @@ def test_tenant_create_makes_row_domain_and_schema(plan):
 
     assert tenant.schema_name == "new_co"
     assert schema_exists("new_co")
-    assert list(Domain.objects.filter(tenant=tenant).values_list("domain", "is_primary")) == [("new-co.localhost", True)]
+    assert list(Domain.objects.filter(tenant=tenant).values_list("domain", "is_primary")) == [
+        ("new-co.localhost", True)
+    ]
     assert tenant.status == Tenant.Status.ACTIVE
 
 
@@ -83,7 +85,7 @@ def test_failure_while_creating_the_schema_leaves_nothing(plan):
     with connection.cursor() as cursor:
         cursor.execute("CREATE SCHEMA taken_co")  # the schema exists already, so creation fails half-way
 
-    with pytest.raises(Exception):
+    with pytest.raises(ValidationError, match="already exists"):
         tenant_create(slug="taken-co", name="Taken", plan=plan)
 
     assert not Tenant.objects.filter(slug="taken-co").exists()

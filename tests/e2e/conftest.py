@@ -4,6 +4,7 @@ Debian's Chromium driven by Playwright.
 The stack runs on its own database, built the way `make run` builds one (migrations,
 setup_platform, demo data), so browser tests see the product as a newcomer does.
 """
+
 import os
 import subprocess
 from dataclasses import dataclass
@@ -17,8 +18,15 @@ from conftest import ROOT, VENV_BIN, free_port, wait_for_port
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 E2E_PASSWORD = "e2e-demo-password"
 CHROMIUM_ARGS = [
-    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
 ]
 
 
@@ -34,7 +42,12 @@ class LiveStack:
 
     def manage(self, *args: str) -> str:
         result = subprocess.run(
-            [str(VENV_BIN / "python"), "manage.py", *args], cwd=ROOT, env=self.env, capture_output=True, text=True, timeout=300
+            [str(VENV_BIN / "python"), "manage.py", *args],
+            cwd=ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=300,
         )
         if result.returncode != 0:
             raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{result.stderr[-3000:]}")
@@ -78,14 +91,36 @@ def live_stack(oidc_provider_factory, tmp_path_factory):
     stack.manage("load_demo")
     processes = [
         subprocess.Popen(
-            [str(VENV_BIN / "gunicorn"), "alquimista.wsgi:application", "--bind", f"127.0.0.1:{port}", "--workers", "2",
-             "--access-logfile", "-", "--log-level", "warning"],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+            [
+                str(VENV_BIN / "gunicorn"),
+                "alquimista.wsgi:application",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                "2",
+                "--access-logfile",
+                "-",
+                "--log-level",
+                "warning",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
         ),
         subprocess.Popen(
-            [str(VENV_BIN / "celery"), "-A", "alquimista", "worker", "--loglevel=WARNING", "--concurrency=1",
-             "--without-gossip", "--without-mingle"],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+            [
+                str(VENV_BIN / "celery"),
+                "-A",
+                "alquimista",
+                "worker",
+                "--loglevel=WARNING",
+                "--concurrency=1",
+                "--without-gossip",
+                "--without-mingle",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
         ),
     ]
     try:

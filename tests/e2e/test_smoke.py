@@ -1,4 +1,5 @@
 """A newcomer's first look: the public host and a tenant host, each showing its own area."""
+
 import pytest
 
 from tests.e2e.conftest import log_in

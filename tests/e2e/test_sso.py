@@ -1,4 +1,5 @@
 """Single sign-on in the browser against a real OIDC provider process."""
+
 import pytest
 
 pytestmark = pytest.mark.e2e
@@ -14,12 +15,17 @@ def sso_login(page, stack, account_id: str, tenant: str | None = None) -> None:
 
 
 def user_exists(stack, email: str) -> bool:
-    out = stack.manage("shell", "-c", f"from accounts.models import User; print(User.objects.filter(email='{email}').exists())")
+    out = stack.manage(
+        "shell", "-c", f"from accounts.models import User; print(User.objects.filter(email='{email}').exists())"
+    )
     return out.strip().endswith("True")
 
 
 def test_staff_from_the_provider_land_on_the_company_panel(page, live_stack):
-    live_stack.oidc.set_account("grace", {"email": "grace@alquimista.test", "email_verified": True, "name": "Grace", "groups": ["INTERNAL_SUPPORT"]})
+    live_stack.oidc.set_account(
+        "grace",
+        {"email": "grace@alquimista.test", "email_verified": True, "name": "Grace", "groups": ["INTERNAL_SUPPORT"]},
+    )
 
     sso_login(page, live_stack, "grace")
 
@@ -29,7 +35,15 @@ def test_staff_from_the_provider_land_on_the_company_panel(page, live_stack):
 
 def test_tenant_user_from_a_tenant_host_lands_on_that_tenant(page, live_stack):
     live_stack.oidc.set_account(
-        "hugo", {"email": "hugo@globex.test", "email_verified": True, "name": "Hugo", "cognito:groups": ["TENANT_USER"], "groups": ["TENANT_USER"], "custom:tenant_id": "globex"}
+        "hugo",
+        {
+            "email": "hugo@globex.test",
+            "email_verified": True,
+            "name": "Hugo",
+            "cognito:groups": ["TENANT_USER"],
+            "groups": ["TENANT_USER"],
+            "custom:tenant_id": "globex",
+        },
     )
 
     sso_login(page, live_stack, "hugo", tenant="globex")
@@ -39,7 +53,9 @@ def test_tenant_user_from_a_tenant_host_lands_on_that_tenant(page, live_stack):
 
 
 def test_unknown_group_is_refused_with_a_clear_page_and_no_user(page, live_stack):
-    live_stack.oidc.set_account("ivan", {"email": "ivan@acme.test", "email_verified": True, "groups": ["SOMETHING_ELSE"]})
+    live_stack.oidc.set_account(
+        "ivan", {"email": "ivan@acme.test", "email_verified": True, "groups": ["SOMETHING_ELSE"]}
+    )
 
     sso_login(page, live_stack, "ivan")
 

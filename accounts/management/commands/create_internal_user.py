@@ -1,6 +1,7 @@
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
+from accounts.management import command_error
 from accounts.roles import INTERNAL_ROLES, Role
 from accounts.services import internal_user_create, set_password_link
 
@@ -17,6 +18,6 @@ class Command(BaseCommand):
         try:
             user = internal_user_create(email=email, name=name, role=Role(role))
         except ValidationError as exc:
-            raise CommandError("; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items()))
+            raise command_error(exc) from None
         self.stdout.write(f"{user.email} is {role}.")
         self.stdout.write(f"Set-password link (works once): {set_password_link(user=user)}")

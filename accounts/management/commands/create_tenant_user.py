@@ -1,6 +1,7 @@
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from accounts.management import command_error
 from accounts.roles import TENANT_ROLES, Role
 from accounts.services import membership_set, set_password_link, user_ensure
 from tenants.models import Tenant
@@ -23,6 +24,6 @@ class Command(BaseCommand):
             user = user_ensure(email=email, name=name)
             membership_set(user=user, tenant=found, role=Role(role))
         except ValidationError as exc:
-            raise CommandError("; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items()))
+            raise command_error(exc) from None
         self.stdout.write(f"{user.email} is {role} of {found.slug}.")
         self.stdout.write(f"Set-password link (works once): {set_password_link(user=user, tenant=found)}")

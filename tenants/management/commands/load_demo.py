@@ -10,7 +10,7 @@ class Command(BaseCommand):
         try:
             result = demo_load()
         except DemoRefused as exc:
-            raise CommandError(str(exc))
+            raise CommandError(str(exc)) from None
         self.stdout.write(f"demo tenants: {', '.join(result['tenants'])}")
         for email, role in result["logins"]:
             self.stdout.write(f"  {email:<28} {role}")
