@@ -36,12 +36,15 @@ SHARED_APPS = [
     "tenants",
     "accounts",
     "operations",
+    "agents",
+    "usage",
     "django.contrib.contenttypes",
     "django.contrib.auth",
     "django.contrib.sessions",
     "django.contrib.messages",
     "alquimista.admin_site.OpsAdminConfig",
     "django.contrib.staticfiles",
+    "django.contrib.postgres",
     "rest_framework",
     "drf_spectacular",
     "django_filters",
@@ -52,6 +55,9 @@ SHARED_APPS = [
 ]
 TENANT_APPS = [
     "django.contrib.contenttypes",
+    "agents",
+    "integrations",
+    "usage",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -65,7 +71,7 @@ TENANT_BASE_SCHEMA = "tenant_template"
 TENANT_CREATION_FAKES_MIGRATIONS = env_bool("TENANT_CLONE", True)
 TENANT_LIMIT_SET_CALLS = True
 TENANT_CACHE_SECONDS = env_int("TENANT_CACHE_SECONDS", 300)
-DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
+DATABASE_ROUTERS = ["alquimista.routers.SplitAppRouter", "django_tenants.routers.TenantSyncRouter"]
 
 
 MIDDLEWARE = [

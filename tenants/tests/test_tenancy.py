@@ -29,7 +29,10 @@ def schema_shape(schema: str) -> dict:
             "JOIN pg_namespace n ON n.oid = c.connamespace WHERE n.nspname = %s ORDER BY 1, 2, 3",
             [schema],
         )
-        constraints = [(table.split(".")[-1], kind, definition) for table, kind, definition in cursor.fetchall()]
+        # Definitions name the schema's own tables as "<schema>.table": compare them schema-free.
+        constraints = [
+            (table.split(".")[-1], kind, definition.replace(f"{schema}.", "")) for table, kind, definition in cursor.fetchall()
+        ]
         cursor.execute(f'SELECT app, name FROM "{schema}".django_migrations ORDER BY app, name')
         migrations = cursor.fetchall()
     return {"columns": columns, "indexes": indexes, "constraints": sorted(constraints), "migrations": migrations}
