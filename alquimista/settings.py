@@ -271,6 +271,12 @@ OIDC_CALLBACK_CLASS = "accounts.oidc.OidcCallbackView"
 OIDC_AUTHENTICATE_CLASS = "mozilla_django_oidc.views.OIDCAuthenticationRequestView"
 LOGIN_REDIRECT_URL_FAILURE = "/login/?sso_error=1"
 
+# Usage roll-up and the incidents it opens.
+USAGE_ERROR_RATE_THRESHOLD = env_int("USAGE_ERROR_RATE_PERCENT", 5) / 100
+USAGE_ERROR_RATE_MIN_REQUESTS = env_int("USAGE_ERROR_RATE_MIN_REQUESTS", 20)
+INTEGRATION_AUTH_FAILURES_BEFORE_REAUTH = env_int("INTEGRATION_AUTH_FAILURES", 2)
+INGEST_MAX_ROWS = 1000
+
 DEMO_PASSWORD = env_str("DEMO_PASSWORD", "alquimista-demo")
 EMAIL_BACKEND = env_str(
     "EMAIL_BACKEND",

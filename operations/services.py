@@ -45,3 +45,23 @@ def event_record(
         "audit_event", action=action, actor=event.actor_email, target_type=target_type, target_id=event.target_id
     )
     return event
+
+
+def incident_open(*, tenant, dedupe_key: str, title: str, detail: str = "", severity: str, source: str):
+    """Open an incident once per (tenant, dedupe_key); returns (incident, created)."""
+    from django.db import IntegrityError, transaction
+
+    from operations.models import Incident
+
+    existing = Incident.objects.filter(tenant=tenant, dedupe_key=dedupe_key).first()
+    if existing is not None:
+        return existing, False
+    try:
+        with transaction.atomic():
+            incident = Incident.objects.create(
+                tenant=tenant, dedupe_key=dedupe_key, title=title[:200], detail=detail, severity=severity, source=source
+            )
+    except IntegrityError:  # opened concurrently by another run
+        return Incident.objects.get(tenant=tenant, dedupe_key=dedupe_key), False
+    logger.info("incident_opened", tenant=tenant.schema_name, key=dedupe_key, severity=severity)
+    return incident, True

@@ -16,7 +16,7 @@ PLANS = [
         name="Starter",
         monthly_price=Decimal("490.00"),
         requests_per_month=50_000,
-        tokens_per_month=5_000_000,
+        tokens_per_month=20_000_000,
         max_agents=2,
         max_integrations=3,
         overage_price_per_1k_tokens=Decimal("0.0200"),
@@ -26,7 +26,7 @@ PLANS = [
         name="Growth",
         monthly_price=Decimal("1490.00"),
         requests_per_month=250_000,
-        tokens_per_month=30_000_000,
+        tokens_per_month=45_000_000,
         max_agents=5,
         max_integrations=8,
         overage_price_per_1k_tokens=Decimal("0.0150"),
@@ -36,7 +36,7 @@ PLANS = [
         name="Enterprise",
         monthly_price=Decimal("4900.00"),
         requests_per_month=2_000_000,
-        tokens_per_month=250_000_000,
+        tokens_per_month=400_000_000,
         max_agents=20,
         max_integrations=40,
         overage_price_per_1k_tokens=Decimal("0.0100"),
@@ -74,7 +74,7 @@ class DemoRefused(Exception):
     pass
 
 
-def demo_load(*, password: str | None = None) -> dict:
+def demo_load(*, password: str | None = None, usage_days: int = 90) -> dict:
     """Create (or bring back) the demo plans, tenants and users; returns who can log in."""
     if settings.ENVIRONMENT not in ("development", "test"):
         raise DemoRefused("Demo users are only created when ALQUIMISTA_ENV is development or test.")
@@ -112,4 +112,7 @@ def demo_load(*, password: str | None = None) -> dict:
                 user = user_ensure(email=email, name=f"{tenant.name} {role.label}", password=password)
                 membership_set(user=user, tenant=tenant, role=role)
                 logins.append((email, f"{role.label} of {tenant.slug}"))
+    from usage.demo import usage_demo_load
+
+    usage_demo_load(tenants=tenants, days=usage_days)
     return {"tenants": [tenant.slug for tenant in tenants], "logins": logins}

@@ -24,6 +24,7 @@ class AgentRequest(models.Model):
     class Meta:
         indexes = [
             models.Index(fields=["started_at"], name="agentrequest_started"),
+            models.Index(fields=["agent", "started_at"], name="agentrequest_agent_started"),
             models.Index(fields=["channel", "-started_at"], name="agentrequest_channel_recent"),
         ]
 

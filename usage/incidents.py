@@ -1,0 +1,92 @@
+"""Incidents the roll-up opens: agents' daily error rates and plan quota thresholds."""
+from datetime import date
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import Sum
+
+from accounts.models import Membership
+from accounts.roles import Role
+from agents.models import AgentType
+from operations.models import Incident
+from operations.services import incident_open
+from usage.models import UsageDaily
+
+QUOTA_THRESHOLDS = (80, 90, 100)
+QUOTA_SEVERITY = {80: Incident.Severity.INFO, 90: Incident.Severity.WARNING, 100: Incident.Severity.CRITICAL}
+
+
+def error_rate_incidents_open(*, tenant, start: date, end: date) -> int:
+    """One incident per agent and day whose (errors + timeouts) / requests passes the threshold."""
+    threshold = settings.USAGE_ERROR_RATE_THRESHOLD
+    names = dict(AgentType.objects.values_list("id", "name"))
+    opened = 0
+    rows = UsageDaily.objects.filter(
+        tenant=tenant, day__range=(start, end), requests__gte=settings.USAGE_ERROR_RATE_MIN_REQUESTS
+    ).values_list("agent_type_id", "day", "requests", "errors", "timeouts")
+    for agent_type_id, day, requests, errors, timeouts in rows:
+        rate = (errors + timeouts) / requests
+        if rate <= threshold:
+            continue
+        _, created = incident_open(
+            tenant=tenant,
+            dedupe_key=f"error-rate:{agent_type_id}:{day.isoformat()}",
+            title=f"{names.get(agent_type_id, 'Agent')}: {rate:.1%} of requests failed on {day.isoformat()}",
+            detail=f"{errors} errors and {timeouts} timeouts in {requests} requests (threshold {threshold:.0%}).",
+            severity=Incident.Severity.CRITICAL if rate > 3 * threshold else Incident.Severity.WARNING,
+            source="rollup",
+        )
+        opened += created
+    return opened
+
+
+def month_usage(*, tenant, month_of: date) -> dict:
+    first = month_of.replace(day=1)
+    totals = UsageDaily.objects.filter(tenant=tenant, day__gte=first, day__lte=month_of).aggregate(
+        requests=Sum("requests"), tokens_in=Sum("tokens_in"), tokens_out=Sum("tokens_out")
+    )
+    return {"requests": totals["requests"] or 0, "tokens": (totals["tokens_in"] or 0) + (totals["tokens_out"] or 0)}
+
+
+def quota_incidents_open(*, tenant, month_of: date) -> int:
+    """At 80 %, 90 % and 100 % of a plan limit in the month: one incident each, and the tenant admins told."""
+    plan = tenant.plan
+    if plan is None:
+        return 0
+    used = month_usage(tenant=tenant, month_of=month_of)
+    limits = {"requests": plan.requests_per_month, "tokens": plan.tokens_per_month}
+    month = month_of.strftime("%Y-%m")
+    opened = 0
+    for metric, limit in limits.items():
+        if not limit:
+            continue
+        share = used[metric] * 100 / limit
+        for threshold in QUOTA_THRESHOLDS:
+            if share < threshold:
+                continue
+            incident, created = incident_open(
+                tenant=tenant,
+                dedupe_key=f"quota:{metric}:{month}:{threshold}",
+                title=f"{threshold}% of the monthly {metric} limit reached ({month})",
+                detail=f"{used[metric]:,} of {limit:,} {metric} used in {month} on the {plan.name} plan.",
+                severity=QUOTA_SEVERITY[threshold],
+                source="quota",
+            )
+            if created:
+                opened += 1
+                transaction.on_commit(lambda incident=incident: quota_mail_send(tenant=tenant, incident=incident))
+    return opened
+
+
+def quota_mail_send(*, tenant, incident) -> None:
+    recipients = list(
+        Membership.objects.filter(tenant=tenant, role=Role.TENANT_ADMIN, user__is_active=True).values_list("user__email", flat=True)
+    )
+    if recipients:
+        send_mail(
+            subject=f"[Alquimista] {tenant.name}: {incident.title}",
+            message=f"{incident.detail}\n\nSee your usage in the client dashboard.",
+            from_email=None,
+            recipient_list=recipients,
+        )
