@@ -4,6 +4,7 @@ django-tenants decides per app (TenantSyncRouter, listed after this router); `ag
 `usage` hold one public model each (the catalogue, the daily roll-ups) beside their tenant
 models, so for them this router decides per model.
 """
+
 from django.db import connection
 from django_tenants.utils import get_public_schema_name
 

@@ -7,7 +7,7 @@ from accounts import views as account_views
 from alquimista.urls_common import handler403, handler404, handler500  # noqa: F401
 from alquimista.urls_common import urlpatterns as common
 from dashboards import views
-from tenants.api import TenantMeView
+from usage import api as usage_api
 
 urlpatterns = [
     *common,
@@ -19,7 +19,12 @@ urlpatterns = [
     path("app/dashboard/users/<int:user_id>/remove", account_views.user_remove_page, name="tenant-user-remove"),
     path("view-as/begin/<int:session_id>", account_views.view_as_begin, name="view-as-begin"),
     path("view-as/end", account_views.view_as_end_page, name="view-as-end"),
-    path("api/tenant/me", TenantMeView.as_view(), name="api-tenant-me"),
+    path("api/tenant/me", usage_api.TenantMeView.as_view(), name="api-tenant-me"),
+    path("api/tenant/usage", usage_api.TenantUsageView.as_view(), name="api-tenant-usage"),
+    path("api/tenant/agents", usage_api.TenantAgentsView.as_view(), name="api-tenant-agents"),
+    path("api/tenant/integrations", usage_api.TenantIntegrationsView.as_view(), name="api-tenant-integrations"),
+    path("api/tenant/incidents", usage_api.TenantIncidentsView.as_view(), name="api-tenant-incidents"),
+    path("api/tenant/agent-requests", usage_api.AgentRequestIngestView.as_view(), name="api-tenant-agent-requests"),
     path("api/tenant/api-keys", accounts_api.TenantApiKeysView.as_view(), name="api-tenant-api-keys"),
     path(
         "api/tenant/api-keys/<int:key_id>/revoke",

@@ -65,3 +65,45 @@ def incident_open(*, tenant, dedupe_key: str, title: str, detail: str = "", seve
         return Incident.objects.get(tenant=tenant, dedupe_key=dedupe_key), False
     logger.info("incident_opened", tenant=tenant.schema_name, key=dedupe_key, severity=severity)
     return incident, True
+
+
+INCIDENT_TRANSITIONS = {"acknowledge": ("open",), "resolve": ("open", "acknowledged")}
+
+
+def incident_transition(*, incident, to: str, actor, request=None):
+    """acknowledge (open → acknowledged) or resolve (open/acknowledged → resolved); audited.
+
+    A conditional UPDATE, so two people pressing at once change it once; an illegal move
+    raises ValidationError naming `status`.
+    """
+    from django.core.exceptions import ValidationError
+    from django.db import transaction
+    from django.utils import timezone
+
+    from operations.models import Incident
+
+    if to not in INCIDENT_TRANSITIONS:
+        raise ValidationError({"status": f"Unknown transition {to!r}."})
+    now = timezone.now()
+    fields = (
+        {"status": Incident.Status.ACKNOWLEDGED, "acknowledged_at": now, "acknowledged_by": actor}
+        if to == "acknowledge"
+        else {"status": Incident.Status.RESOLVED, "resolved_at": now, "resolved_by": actor}
+    )
+    with transaction.atomic():
+        before = incident.status
+        updated = Incident.objects.filter(pk=incident.pk, status__in=INCIDENT_TRANSITIONS[to]).update(**fields)
+        if not updated:
+            raise ValidationError({"status": f"An incident that is {incident.status} cannot be {to}d."})
+        incident.refresh_from_db()
+        event_record(
+            action=f"incident.{to}d",
+            actor=actor,
+            tenant=incident.tenant,
+            target_type="incident",
+            target_id=incident.pk,
+            before={"status": before},
+            after={"status": incident.status},
+            request=request,
+        )
+    return incident

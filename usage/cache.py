@@ -3,6 +3,7 @@
 Tenant reads use the tenant's version; staff views across tenants use the global one.
 Redis errors are ignored by the cache backend, so a down Redis means uncached reads.
 """
+
 from django.core.cache import cache
 from django_tenants.utils import schema_context
 

@@ -1,4 +1,5 @@
 """Integration health from the agents' own traffic: repeated authorisation failures on a channel."""
+
 from django.conf import settings
 
 from integrations.models import Integration
@@ -29,7 +30,9 @@ def integration_health_check(*, tenant) -> int:
             streak += 1
         fields = {"consecutive_auth_failures": streak}
         if streak >= needed and integration.status != Integration.Status.REAUTH_REQUIRED:
-            fields.update(status=Integration.Status.REAUTH_REQUIRED, last_error=f"{streak} consecutive authorisation failures")
+            fields.update(
+                status=Integration.Status.REAUTH_REQUIRED, last_error=f"{streak} consecutive authorisation failures"
+            )
             _, created = incident_open(
                 tenant=tenant,
                 dedupe_key=f"reauth:{integration.pk}:v{integration.token_version}",

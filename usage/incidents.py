@@ -1,4 +1,5 @@
 """Incidents the roll-up opens: agents' daily error rates and plan quota thresholds."""
+
 from datetime import date
 
 from django.conf import settings
@@ -81,7 +82,9 @@ def quota_incidents_open(*, tenant, month_of: date) -> int:
 
 def quota_mail_send(*, tenant, incident) -> None:
     recipients = list(
-        Membership.objects.filter(tenant=tenant, role=Role.TENANT_ADMIN, user__is_active=True).values_list("user__email", flat=True)
+        Membership.objects.filter(tenant=tenant, role=Role.TENANT_ADMIN, user__is_active=True).values_list(
+            "user__email", flat=True
+        )
     )
     if recipients:
         send_mail(

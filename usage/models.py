@@ -56,7 +56,10 @@ class UsageDaily(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["tenant", "agent_type", "day"], name="usage_daily_unique")]
-        indexes = [models.Index(fields=["day"], name="usagedaily_day"), models.Index(fields=["tenant", "day"], name="usagedaily_tenant_day")]
+        indexes = [
+            models.Index(fields=["day"], name="usagedaily_day"),
+            models.Index(fields=["tenant", "day"], name="usagedaily_tenant_day"),
+        ]
 
     def __str__(self):
         return f"{self.tenant_id}/{self.agent_type_id}/{self.day}"

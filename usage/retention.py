@@ -1,4 +1,5 @@
 """Raw agent requests are purged after the plan's retention, in batches, once rolled up."""
+
 from datetime import UTC, datetime, time, timedelta
 
 from django.db import connection

@@ -4,6 +4,7 @@ One INSERT … SELECT … GROUP BY … ON CONFLICT DO UPDATE per tenant and day 
 it twice gives identical rows. After it: the agents' 30-day counters, error-rate and quota
 incidents, integration health, and the tenant's cached reads.
 """
+
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -31,21 +32,18 @@ def _histogram_sql() -> str:
     return "ARRAY[" + ", ".join(parts) + "]::bigint[]"
 
 
-ROLLUP_SQL = """
-INSERT INTO public.usage_usagedaily
-    (tenant_id, agent_type_id, day, requests, successes, errors, timeouts, avg_ms, p95_ms,
-     tokens_in, tokens_out, cost, latency_hist, rolled_up_at)
-SELECT %(tenant_id)s, ta.agent_type_id, r.day,
-       count(*),
-       count(*) FILTER (WHERE r.outcome = 'success'),
-       count(*) FILTER (WHERE r.outcome = 'error'),
-       count(*) FILTER (WHERE r.outcome = 'timeout'),
-       avg(r.duration_ms),
-       percentile_cont(0.95) WITHIN GROUP (ORDER BY r.duration_ms),
-       sum(r.tokens_in), sum(r.tokens_out),
-       round(sum(r.tokens_in + r.tokens_out) / 1000.0 * at.price_per_1k_tokens, 4),
-       {histogram},
-       now()
+# The aggregation itself, shared by the roll-up (INSERT … ON CONFLICT) and the live "today" reads.
+AGGREGATE_SQL = """
+SELECT ta.agent_type_id, r.day,
+       count(*) AS requests,
+       count(*) FILTER (WHERE r.outcome = 'success') AS successes,
+       count(*) FILTER (WHERE r.outcome = 'error') AS errors,
+       count(*) FILTER (WHERE r.outcome = 'timeout') AS timeouts,
+       avg(r.duration_ms) AS avg_ms,
+       percentile_cont(0.95) WITHIN GROUP (ORDER BY r.duration_ms) AS p95_ms,
+       sum(r.tokens_in) AS tokens_in, sum(r.tokens_out) AS tokens_out,
+       round(sum(r.tokens_in + r.tokens_out) / 1000.0 * at.price_per_1k_tokens, 4) AS cost,
+       {histogram} AS latency_hist
 FROM (
     SELECT agent_id, (started_at AT TIME ZONE 'UTC')::date AS day, outcome, duration_ms, tokens_in, tokens_out
     FROM {schema}.usage_agentrequest
@@ -54,12 +52,34 @@ FROM (
 JOIN {schema}.agents_tenantagent ta ON ta.id = r.agent_id
 JOIN public.agents_agenttype at ON at.id = ta.agent_type_id
 GROUP BY ta.agent_type_id, r.day, at.price_per_1k_tokens
+"""
+
+ROLLUP_SQL = """
+INSERT INTO public.usage_usagedaily
+    (tenant_id, agent_type_id, day, requests, successes, errors, timeouts, avg_ms, p95_ms,
+     tokens_in, tokens_out, cost, latency_hist, rolled_up_at)
+SELECT %(tenant_id)s, a.*, now() FROM ({aggregate}) a
 ON CONFLICT (tenant_id, agent_type_id, day) DO UPDATE SET
     requests = EXCLUDED.requests, successes = EXCLUDED.successes, errors = EXCLUDED.errors,
     timeouts = EXCLUDED.timeouts, avg_ms = EXCLUDED.avg_ms, p95_ms = EXCLUDED.p95_ms,
     tokens_in = EXCLUDED.tokens_in, tokens_out = EXCLUDED.tokens_out, cost = EXCLUDED.cost,
     latency_hist = EXCLUDED.latency_hist, rolled_up_at = EXCLUDED.rolled_up_at
 """
+
+
+def aggregate_sql(schema: str) -> str:
+    return AGGREGATE_SQL.format(schema=schema, histogram=_histogram_sql())
+
+
+def live_rows(*, tenant, day: date) -> list[dict]:
+    """The roll-up's figures for one day computed now from raw rows (for "today")."""
+    start_at, end_at = day_bounds(day, day)
+    schema = connection.ops.quote_name(tenant.schema_name)
+    with connection.cursor() as cursor:
+        cursor.execute(aggregate_sql(schema), {"start": start_at, "end": end_at})
+        names = [column.name for column in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
 
 COUNTERS_SQL = """
 UPDATE {schema}.agents_tenantagent ta SET
@@ -91,7 +111,9 @@ class RollupResult:
 
 def day_bounds(start: date, end: date) -> tuple[datetime, datetime]:
     """[start 00:00 UTC, end+1 00:00 UTC): days are UTC days."""
-    return datetime.combine(start, time.min, tzinfo=UTC), datetime.combine(end + timedelta(days=1), time.min, tzinfo=UTC)
+    return datetime.combine(start, time.min, tzinfo=UTC), datetime.combine(
+        end + timedelta(days=1), time.min, tzinfo=UTC
+    )
 
 
 def rollup_tenant(*, tenant, start: date, end: date, today: date | None = None) -> RollupResult:
@@ -107,11 +129,13 @@ def rollup_tenant(*, tenant, start: date, end: date, today: date | None = None) 
     with tenant_context(tenant), transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute(
-                ROLLUP_SQL.format(schema=schema, histogram=_histogram_sql()),
+                ROLLUP_SQL.format(aggregate=aggregate_sql(schema)),
                 {"tenant_id": tenant.pk, "start": start_at, "end": end_at},
             )
             rows = cursor.rowcount
-            cursor.execute(COUNTERS_SQL.format(schema=schema), {"tenant_id": tenant.pk, "since": today - timedelta(days=30)})
+            cursor.execute(
+                COUNTERS_SQL.format(schema=schema), {"tenant_id": tenant.pk, "since": today - timedelta(days=30)}
+            )
         opened = error_rate_incidents_open(tenant=tenant, start=start, end=end)
         opened += quota_incidents_open(tenant=tenant, month_of=end)
         opened += integration_health_check(tenant=tenant)

@@ -1,4 +1,5 @@
 """Celery tasks of the usage app: thin, they call services. Schedules live in alquimista/celery.py."""
+
 from datetime import UTC, date, datetime, timedelta
 
 import structlog
@@ -31,7 +32,9 @@ def rollup_today_all() -> int:
     return rollup_all(datetime.now(UTC).date().isoformat())
 
 
-@tenant_task(name="usage.rollup_tenant", autoretry_for=(Exception,), retry_backoff=30, retry_backoff_max=900, max_retries=5)
+@tenant_task(
+    name="usage.rollup_tenant", autoretry_for=(Exception,), retry_backoff=30, retry_backoff_max=900, max_retries=5
+)
 def rollup_tenant_task(tenant, start: str, end: str) -> int:
     # One tenant failing is retried on its own; the other tenants' tasks are independent.
     return rollup_tenant(tenant=tenant, start=date.fromisoformat(start), end=date.fromisoformat(end)).rows

@@ -117,6 +117,7 @@ def fill(route: str, acme, fixtures) -> str:
         "key_id": fixtures["key"].pk,
         "user_id": fixtures["member"].pk,
         "session_id": 999999,
+        "incident_id": fixtures["incident"].pk,
     }
     path = route
     for name, value in values.items():
@@ -129,9 +130,11 @@ def fill(route: str, acme, fixtures) -> str:
 def fixtures(acme):
     from accounts.api_keys import api_key_create
     from accounts.models import User
+    from operations.services import incident_open
 
     key, _ = api_key_create(tenant=acme, name="matrix", scopes=["read"])
-    return {"key": key, "member": User.objects.get(email="user@acme.test")}
+    incident, _ = incident_open(tenant=acme, dedupe_key="matrix", title="Matrix", severity="info", source="test")
+    return {"key": key, "member": User.objects.get(email="user@acme.test"), "incident": incident}
 
 
 @pytest.mark.django_db

@@ -48,7 +48,7 @@ def store(request, db, monkeypatch, settings):
 
 
 def test_put_then_get_returns_the_value(store):
-    meta = store.put("tenant/acme/jwt", VALUE, tags={"tenant": "acme", "kind": "jwt"})
+    meta = store.put("tenant/acme/jwt", VALUE, tags={"tenant": "t-acme", "kind": "jwt"})
 
     assert (meta.name, meta.version, meta.current) == ("tenant/acme/jwt", 1, True)
     assert store.get("tenant/acme/jwt").reveal() == VALUE
@@ -88,13 +88,13 @@ def test_delete_removes_every_version(store):
 
 
 def test_list_by_tag_returns_names_and_versions_only(store):
-    store.put("a/jwt", VALUE, tags={"tenant": "acme", "kind": "jwt"})
-    store.put("a/webhook", VALUE, tags={"tenant": "acme", "kind": "webhook"})
-    store.put("g/jwt", VALUE, tags={"tenant": "globex", "kind": "jwt"})
+    store.put("a/jwt", VALUE, tags={"tenant": "t-acme", "kind": "jwt"})
+    store.put("a/webhook", VALUE, tags={"tenant": "t-acme", "kind": "webhook"})
+    store.put("g/jwt", VALUE, tags={"tenant": "t-globex", "kind": "jwt"})
     store.rotate("a/jwt")
 
-    acme = store.list(tags={"tenant": "acme"})
-    acme_jwt = store.list(tags={"tenant": "acme", "kind": "jwt"})
+    acme = store.list(tags={"tenant": "t-acme"})
+    acme_jwt = store.list(tags={"tenant": "t-acme", "kind": "jwt"})
 
     assert [(m.name, m.version) for m in acme] == [("a/jwt", 2), ("a/webhook", 1)]
     assert [m.name for m in acme_jwt] == ["a/jwt"]

@@ -31,7 +31,8 @@ def schema_shape(schema: str) -> dict:
         )
         # Definitions name the schema's own tables as "<schema>.table": compare them schema-free.
         constraints = [
-            (table.split(".")[-1], kind, definition.replace(f"{schema}.", "")) for table, kind, definition in cursor.fetchall()
+            (table.split(".")[-1], kind, definition.replace(f"{schema}.", ""))
+            for table, kind, definition in cursor.fetchall()
         ]
         cursor.execute(f'SELECT app, name FROM "{schema}".django_migrations ORDER BY app, name')
         migrations = cursor.fetchall()

@@ -1,0 +1,22 @@
+from rest_framework import exceptions
+from rest_framework.pagination import PageNumberPagination
+
+
+class StrictPageNumberPagination(PageNumberPagination):
+    """Pages of 25 (`page_size` up to 200); a page that is not a positive number, or past the end, is a 400 naming `page`."""
+
+    page_size = 25
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+    def paginate_queryset(self, queryset, request, view=None):
+        raw = request.query_params.get(self.page_query_param, "1")
+        if not raw.isdigit() or int(raw) < 1:
+            raise exceptions.ValidationError({"page": ["Must be a positive whole number."]})
+        size = request.query_params.get(self.page_size_query_param)
+        if size is not None and (not size.isdigit() or not 1 <= int(size) <= self.max_page_size):
+            raise exceptions.ValidationError({"page_size": [f"Must be between 1 and {self.max_page_size}."]})
+        try:
+            return super().paginate_queryset(queryset, request, view)
+        except exceptions.NotFound:
+            raise exceptions.ValidationError({"page": ["There is no such page."]}) from None

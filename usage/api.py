@@ -1,0 +1,269 @@
+"""Usage endpoints: the tenant's own reads and ingestion, and staff's cross-tenant views."""
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import exceptions, serializers, status
+from rest_framework.response import Response
+
+from accounts.policy import Action
+from agents.selectors import tenant_agents
+from agents.serializers import TenantAgentInternalSerializer, TenantAgentSerializer
+from alquimista.api.views import INTERNAL_READ_SECONDS, TENANT_READ_SECONDS, PolicyAPIView
+from integrations.selectors import tenant_integrations
+from integrations.serializers import IntegrationSerializer
+from operations.models import Incident
+from operations.selectors import incident_list
+from operations.serializers import IncidentSerializer, InternalIncidentSerializer
+from operations.services import incident_transition
+from tenants.selectors import customer_tenant_or_404
+from tenants.serializers import TenantMeSerializer
+from usage.cache import GLOBAL, cached_read, tenant_scope
+from usage.ingest import IngestSerializer, agent_requests_ingest
+from usage.selectors import BadPeriod, billing_overview, month_to_date, tenant_usage, tenants_with_usage, usage_overview
+
+PERIOD = OpenApiParameter("period", str, enum=["7d", "30d", "90d"], default="30d")
+
+
+def _usage_or_400(compute):
+    try:
+        return compute()
+    except BadPeriod as error:
+        field = "agent" if str(error).startswith("agent") else "period"
+        raise exceptions.ValidationError({field: [str(error).removeprefix("agent: ")]}) from None
+
+
+class TenantMeView(PolicyAPIView):
+    """The caller's tenant, its plan and limits, and this month's usage against each limit."""
+
+    required_action = Action.VIEW_TENANT_DASHBOARD
+    cache_seconds = TENANT_READ_SECONDS
+
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    def get(self, request):
+        tenant = request.tenant
+        body = cached_read(
+            tenant_scope(tenant),
+            "me",
+            lambda: {**TenantMeSerializer(tenant).data, "month": month_to_date(tenant=tenant)},
+        )
+        return Response(body)
+
+
+class TenantUsageView(PolicyAPIView):
+    """Daily series and totals for 7, 30 or 90 UTC days; today is live."""
+
+    required_action = Action.VIEW_TENANT_DASHBOARD
+    cache_seconds = TENANT_READ_SECONDS
+
+    @extend_schema(
+        parameters=[PERIOD, OpenApiParameter("agent", str, description="agent type code")],
+        responses=OpenApiTypes.OBJECT,
+    )
+    def get(self, request):
+        period, agent = request.query_params.get("period", "30d"), request.query_params.get("agent", "")
+        tenant = request.tenant
+        body = _usage_or_400(
+            lambda: cached_read(
+                tenant_scope(tenant),
+                f"usage:{period}:{agent}",
+                lambda: tenant_usage(tenant=tenant, period=period, agent_code=agent),
+            )
+        )
+        return Response(body)
+
+
+class TenantAgentsView(PolicyAPIView):
+    """Contracted agents with their 30-day metrics."""
+
+    required_action = Action.VIEW_TENANT_DASHBOARD
+    cache_seconds = TENANT_READ_SECONDS
+    serializer_class = TenantAgentSerializer
+
+    def get(self, request):
+        return Response(TenantAgentSerializer(tenant_agents(tenant=request.tenant), many=True).data)
+
+
+class TenantIntegrationsView(PolicyAPIView):
+    """Integrations and their health; never their secrets."""
+
+    required_action = Action.VIEW_TENANT_DASHBOARD
+    cache_seconds = TENANT_READ_SECONDS
+    serializer_class = IntegrationSerializer
+
+    def get(self, request):
+        return Response(IntegrationSerializer(tenant_integrations(tenant=request.tenant), many=True).data)
+
+
+class TenantIncidentsView(PolicyAPIView):
+    required_action = Action.VIEW_TENANT_DASHBOARD
+    cache_seconds = TENANT_READ_SECONDS
+    serializer_class = IncidentSerializer
+
+    @extend_schema(parameters=[OpenApiParameter("status", str, enum=Incident.Status.values)])
+    def get(self, request):
+        status_filter = request.query_params.get("status", "")
+        if status_filter and status_filter not in Incident.Status.values:
+            raise exceptions.ValidationError({"status": [f"Must be one of {', '.join(Incident.Status.values)}."]})
+        page = self.paginate_queryset(incident_list(tenant=request.tenant, status=status_filter))
+        return self.get_paginated_response(IncidentSerializer(page, many=True).data)
+
+
+class AgentRequestIngestView(PolicyAPIView):
+    """Report up to 1,000 served requests at once (API key with the `ingest` scope). All or nothing."""
+
+    required_action = Action.INGEST_AGENT_REQUESTS
+    serializer_class = IngestSerializer
+
+    @extend_schema(request=IngestSerializer, responses={201: OpenApiTypes.OBJECT})
+    def post(self, request):
+        payload = IngestSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        accepted = agent_requests_ingest(rows=payload.validated_data["requests"])
+        return Response({"accepted": accepted}, status=status.HTTP_201_CREATED)
+
+
+class InternalTenantSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    slug = serializers.CharField()
+    name = serializers.CharField()
+    status = serializers.CharField()
+    plan = serializers.CharField(source="plan.code", default=None)
+    owner_name = serializers.CharField()
+    owner_email = serializers.EmailField()
+    owner_squad = serializers.CharField()
+    sla = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    requests_30d = serializers.IntegerField()
+    error_rate_30d = serializers.SerializerMethodField()
+    open_incidents = serializers.IntegerField()
+
+    def get_error_rate_30d(self, tenant) -> float | None:
+        return round(tenant.failures_30d / tenant.requests_30d, 4) if tenant.requests_30d else None
+
+
+class InternalTenantsView(PolicyAPIView):
+    """Every tenant, filtered (search, status, plan), ordered and paginated."""
+
+    required_action = Action.VIEW_COMPANY_PANEL
+    cache_seconds = INTERNAL_READ_SECONDS
+    serializer_class = InternalTenantSerializer
+    ORDERINGS = ("name", "-name", "created_at", "-created_at", "requests_30d", "-requests_30d", "status", "-status")
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("search", str),
+            OpenApiParameter("status", str),
+            OpenApiParameter("plan", str),
+            OpenApiParameter("ordering", str, enum=ORDERINGS),
+            OpenApiParameter("page", int),
+        ]
+    )
+    def get(self, request):
+        params = request.query_params
+        ordering = params.get("ordering", "name")
+        if ordering not in self.ORDERINGS:
+            raise exceptions.ValidationError({"ordering": [f"Must be one of {', '.join(self.ORDERINGS)}."]})
+        status_filter = params.get("status", "")
+        from tenants.models import Tenant
+
+        if status_filter and status_filter not in Tenant.Status.values:
+            raise exceptions.ValidationError({"status": [f"Must be one of {', '.join(Tenant.Status.values)}."]})
+        tenants = tenants_with_usage(
+            search=params.get("search", "").strip(),
+            status=status_filter,
+            plan=params.get("plan", ""),
+            ordering=ordering,
+        )
+        page = self.paginate_queryset(tenants)
+        return self.get_paginated_response(InternalTenantSerializer(page, many=True).data)
+
+
+class InternalTenantDetailView(PolicyAPIView):
+    required_action = Action.VIEW_COMPANY_PANEL
+    cache_seconds = INTERNAL_READ_SECONDS
+
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    def get(self, request, tenant_id: int):
+        tenant = customer_tenant_or_404(tenant_id)
+        return Response(
+            {
+                **TenantMeSerializer(tenant).data,
+                "owner": {"name": tenant.owner_name, "email": tenant.owner_email, "squad": tenant.owner_squad},
+                "settings": tenant.settings,
+                "month": month_to_date(tenant=tenant),
+                "integrations": IntegrationSerializer(tenant_integrations(tenant=tenant), many=True).data,
+                "open_incidents": IncidentSerializer(incident_list(tenant=tenant, status="open")[:20], many=True).data,
+            }
+        )
+
+
+class InternalTenantAgentsView(PolicyAPIView):
+    required_action = Action.VIEW_COMPANY_PANEL
+    cache_seconds = INTERNAL_READ_SECONDS
+    serializer_class = TenantAgentInternalSerializer
+
+    def get(self, request, tenant_id: int):
+        tenant = customer_tenant_or_404(tenant_id)
+        return Response(TenantAgentInternalSerializer(tenant_agents(tenant=tenant), many=True).data)
+
+
+class UsageOverviewView(PolicyAPIView):
+    """Totals across tenants, top 10 tenants by requests, tokens and error rate, top agents."""
+
+    required_action = Action.VIEW_COMPANY_PANEL
+    cache_seconds = INTERNAL_READ_SECONDS
+
+    @extend_schema(parameters=[PERIOD], responses=OpenApiTypes.OBJECT)
+    def get(self, request):
+        period = request.query_params.get("period", "30d")
+        return Response(
+            _usage_or_400(lambda: cached_read(GLOBAL, f"overview:{period}", lambda: usage_overview(period=period)))
+        )
+
+
+class BillingOverviewView(PolicyAPIView):
+    """MRR, usage cost and overage per tenant this month, top 10 by revenue, revenue by plan."""
+
+    required_action = Action.VIEW_BILLING
+    cache_seconds = INTERNAL_READ_SECONDS
+
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    def get(self, request):
+        return Response(cached_read(GLOBAL, "billing", billing_overview))
+
+
+class InternalIncidentsView(PolicyAPIView):
+    required_action = Action.VIEW_COMPANY_PANEL
+    serializer_class = InternalIncidentSerializer
+
+    @extend_schema(
+        parameters=[OpenApiParameter("tenant", int), OpenApiParameter("status", str), OpenApiParameter("severity", str)]
+    )
+    def get(self, request):
+        params = request.query_params
+        tenant = None
+        if params.get("tenant"):
+            if not params["tenant"].isdigit():
+                raise exceptions.ValidationError({"tenant": ["Must be a tenant id."]})
+            tenant = customer_tenant_or_404(params["tenant"])
+        for name, allowed in (("status", Incident.Status.values), ("severity", Incident.Severity.values)):
+            if params.get(name) and params[name] not in allowed:
+                raise exceptions.ValidationError({name: [f"Must be one of {', '.join(allowed)}."]})
+        incidents = incident_list(tenant=tenant, status=params.get("status", ""), severity=params.get("severity", ""))
+        page = self.paginate_queryset(incidents)
+        return self.get_paginated_response(InternalIncidentSerializer(page, many=True).data)
+
+
+class InternalIncidentTransitionView(PolicyAPIView):
+    """POST …/incidents/{id}/acknowledge or …/resolve."""
+
+    required_action = Action.VIEW_COMPANY_PANEL
+    serializer_class = InternalIncidentSerializer
+    transition = ""
+
+    @extend_schema(request=None, responses=InternalIncidentSerializer)
+    def post(self, request, incident_id: int):
+        incident = get_object_or_404(Incident.objects.select_related("tenant"), pk=incident_id)
+        incident = incident_transition(incident=incident, to=self.transition, actor=request.user, request=request)
+        return Response(InternalIncidentSerializer(incident).data)
