@@ -1,0 +1,236 @@
+"""The roll-up against an independent Python computation on generated rows."""
+import math
+import random
+from datetime import UTC, date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+import pytest
+from django.core import mail
+from django.core.management import call_command
+from django.db import connection
+from django_tenants.utils import tenant_context
+
+from agents.models import TenantAgent
+from integrations.models import Integration
+from operations.models import Incident
+from usage.latency import bucket_of
+from usage.models import AgentRequest, UsageDaily
+from usage.retention import raw_requests_purge
+from usage.rollup import rollup_tenant
+
+pytestmark = pytest.mark.django_db
+DAY = date(2026, 11, 10)
+
+
+def percentile_cont(values: list[int], fraction: float) -> float:
+    ordered = sorted(values)
+    position = fraction * (len(ordered) - 1)
+    low, high = math.floor(position), math.ceil(position)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def generate(tenant, agents, rng, start: datetime, hours: int, count: int) -> list[AgentRequest]:
+    rows = []
+    for _ in range(count):
+        rows.append(
+            AgentRequest(
+                agent=rng.choice(agents),
+                started_at=start + timedelta(seconds=rng.randrange(hours * 3600)),
+                duration_ms=int(rng.lognormvariate(6.5, 1.0)),
+                outcome=rng.choices(["success", "error", "timeout"], [90, 7, 3])[0],
+                tokens_in=rng.randrange(0, 2000),
+                tokens_out=rng.randrange(0, 900),
+                channel="email",
+            )
+        )
+    with tenant_context(tenant):
+        AgentRequest.objects.bulk_create(rows)
+        # Exactly on both sides of a UTC midnight.
+        AgentRequest.objects.create(agent=agents[0], started_at=datetime(2026, 11, 10, 23, 59, 59, 999000, tzinfo=UTC), duration_ms=111, outcome="success", tokens_in=1, tokens_out=1)
+        AgentRequest.objects.create(agent=agents[0], started_at=datetime(2026, 11, 11, 0, 0, 0, tzinfo=UTC), duration_ms=222, outcome="success", tokens_in=2, tokens_out=2)
+        return list(AgentRequest.objects.select_related("agent__agent_type"))
+
+
+def expected_rows(requests: list[AgentRequest], first: date, last: date) -> dict:
+    groups: dict = {}
+    for request in requests:
+        day = request.started_at.astimezone(UTC).date()
+        if first <= day <= last:
+            groups.setdefault((request.agent.agent_type_id, day), []).append(request)
+    result = {}
+    for (agent_type_id, day), rows in groups.items():
+        durations = [r.duration_ms for r in rows]
+        tokens = sum(r.tokens_in + r.tokens_out for r in rows)
+        price = rows[0].agent.agent_type.price_per_1k_tokens
+        hist = [0] * 16
+        for d in durations:
+            hist[bucket_of(d)] += 1
+        result[(agent_type_id, day)] = {
+            "requests": len(rows),
+            "successes": sum(r.outcome == "success" for r in rows),
+            "errors": sum(r.outcome == "error" for r in rows),
+            "timeouts": sum(r.outcome == "timeout" for r in rows),
+            "avg_ms": sum(durations) / len(durations),
+            "p95_ms": percentile_cont(durations, 0.95),
+            "tokens_in": sum(r.tokens_in for r in rows),
+            "tokens_out": sum(r.tokens_out for r in rows),
+            "cost": (Decimal(tokens) / 1000 * price).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP),
+            "latency_hist": hist,
+        }
+    return result
+
+
+def actual_rows(tenant) -> dict:
+    fields = ("requests", "successes", "errors", "timeouts", "avg_ms", "p95_ms", "tokens_in", "tokens_out", "cost", "latency_hist")
+    return {(row.agent_type_id, row.day): {f: getattr(row, f) for f in fields} for row in UsageDaily.objects.filter(tenant=tenant)}
+
+
+@pytest.fixture
+def seeded(fresh_tenant, agent_types):
+    with tenant_context(fresh_tenant):
+        agents = [TenantAgent.objects.create(agent_type=agent_types[code]) for code in ("email-nurture", "crm-sync", "whatsapp-sdr")]
+    rng = random.Random(7)
+    requests = generate(fresh_tenant, agents, rng, datetime(2026, 11, 9, 12, tzinfo=UTC), hours=60, count=3000)
+    return fresh_tenant, requests
+
+
+def test_rollup_matches_an_independent_computation_including_utc_day_boundaries(seeded):
+    tenant, requests = seeded
+
+    rollup_tenant(tenant=tenant, start=date(2026, 11, 9), end=date(2026, 11, 12), today=date(2026, 11, 12))
+
+    expected, actual = expected_rows(requests, date(2026, 11, 9), date(2026, 11, 12)), actual_rows(tenant)
+    assert set(actual) == set(expected)
+    for key, row in expected.items():
+        for field, value in row.items():
+            if field in ("avg_ms", "p95_ms"):
+                assert actual[key][field] == pytest.approx(value, rel=1e-9), (key, field)
+            else:
+                assert actual[key][field] == value, (key, field)
+    assert sum(r["requests"] for r in actual.values()) == len(requests)
+
+
+def test_a_range_rolls_up_only_its_days(seeded):
+    tenant, requests = seeded
+    rollup_tenant(tenant=tenant, start=DAY, end=DAY, today=DAY)
+    assert {day for _, day in actual_rows(tenant)} == {DAY}
+    assert sum(r["requests"] for r in actual_rows(tenant).values()) == sum(
+        1 for r in requests if r.started_at.astimezone(UTC).date() == DAY
+    )
+
+
+def test_running_twice_gives_identical_rows(seeded):
+    tenant, _ = seeded
+    rollup_tenant(tenant=tenant, start=date(2026, 11, 9), end=date(2026, 11, 12), today=date(2026, 11, 12))
+    first = actual_rows(tenant)
+    incidents = Incident.objects.filter(tenant=tenant).count()
+
+    rollup_tenant(tenant=tenant, start=date(2026, 11, 9), end=date(2026, 11, 12), today=date(2026, 11, 12))
+
+    assert actual_rows(tenant) == first
+    assert Incident.objects.filter(tenant=tenant).count() == incidents
+
+
+def test_agent_counters_are_refreshed_from_the_last_30_days(seeded):
+    tenant, requests = seeded
+    rollup_tenant(tenant=tenant, start=date(2026, 11, 9), end=date(2026, 11, 12), today=date(2026, 11, 12))
+    with tenant_context(tenant):
+        for agent in TenantAgent.objects.all():
+            mine = [r for r in requests if r.agent_id == agent.pk]
+            assert agent.requests_30d == len(mine)
+            assert agent.errors_30d == sum(r.outcome == "error" for r in mine)
+            assert agent.tokens_30d == sum(r.tokens_in + r.tokens_out for r in mine)
+            assert agent.last_request_at == max(r.started_at for r in mine)
+
+
+def test_error_rate_above_threshold_opens_one_incident(fresh_tenant, agent_types, settings):
+    with tenant_context(fresh_tenant):
+        agent = TenantAgent.objects.create(agent_type=agent_types["crm-sync"])
+        at = datetime(2026, 11, 10, 9, tzinfo=UTC)
+        AgentRequest.objects.bulk_create(
+            [AgentRequest(agent=agent, started_at=at, duration_ms=100, outcome="error" if i < 6 else "success") for i in range(100)]
+        )
+    for _ in range(2):
+        rollup_tenant(tenant=fresh_tenant, start=DAY, end=DAY, today=DAY)
+    incidents = Incident.objects.filter(tenant=fresh_tenant, source="rollup")
+    assert incidents.count() == 1
+    assert "6.0%" in incidents.get().title and "CRM Sync" in incidents.get().title
+
+    settings.USAGE_ERROR_RATE_THRESHOLD = 0.10
+    other = fresh_tenant
+    Incident.objects.filter(tenant=other).delete()
+    rollup_tenant(tenant=other, start=DAY, end=DAY, today=DAY)
+    assert not Incident.objects.filter(tenant=other, source="rollup").exists()
+
+
+def test_quota_thresholds_open_one_incident_each_and_mail_the_admins(fresh_tenant, agent_types, django_capture_on_commit_callbacks):
+    from accounts.roles import Role
+    from accounts.services import membership_set, user_ensure
+
+    membership_set(user=user_ensure(email="boss@fresh.test"), tenant=fresh_tenant, role=Role.TENANT_ADMIN)
+    membership_set(user=user_ensure(email="staff@fresh.test"), tenant=fresh_tenant, role=Role.TENANT_USER)
+    limit = fresh_tenant.plan.requests_per_month
+    with tenant_context(fresh_tenant):
+        agent = TenantAgent.objects.create(agent_type=agent_types["crm-sync"])
+        at = datetime(2026, 11, 10, 9, tzinfo=UTC)
+        AgentRequest.objects.bulk_create(
+            [AgentRequest(agent=agent, started_at=at, duration_ms=50, outcome="success") for _ in range(int(limit * 0.91))]
+        )
+    with django_capture_on_commit_callbacks(execute=True):
+        rollup_tenant(tenant=fresh_tenant, start=DAY, end=DAY, today=DAY)
+        rollup_tenant(tenant=fresh_tenant, start=DAY, end=DAY, today=DAY)
+
+    keys = set(Incident.objects.filter(tenant=fresh_tenant, source="quota").values_list("dedupe_key", flat=True))
+    assert keys == {"quota:requests:2026-11:80", "quota:requests:2026-11:90"}
+    assert len(mail.outbox) == 2
+    assert all(message.to == ["boss@fresh.test"] for message in mail.outbox)
+
+
+def test_consecutive_auth_failures_require_reauthorization_naming_the_channel(fresh_tenant, agent_types):
+    with tenant_context(fresh_tenant):
+        agent = TenantAgent.objects.create(agent_type=agent_types["whatsapp-sdr"])
+        integration = Integration.objects.create(kind="whatsapp", name="Sales number")
+        other = Integration.objects.create(kind="email", name="Inbox")
+        base = datetime(2026, 11, 10, 9, tzinfo=UTC)
+        AgentRequest.objects.create(agent=agent, started_at=base, duration_ms=10, outcome="success", channel="whatsapp")
+        AgentRequest.objects.create(agent=agent, started_at=base + timedelta(minutes=1), duration_ms=10, outcome="error", channel="whatsapp", error_code="auth_failed")
+        rollup_tenant(tenant=fresh_tenant, start=DAY, end=DAY, today=DAY)
+        assert Integration.objects.get(pk=integration.pk).status == "ok"
+
+        AgentRequest.objects.create(agent=agent, started_at=base + timedelta(minutes=2), duration_ms=10, outcome="error", channel="whatsapp", error_code="auth_failed")
+        rollup_tenant(tenant=fresh_tenant, start=DAY, end=DAY, today=DAY)
+        integration.refresh_from_db()
+        assert (integration.status, integration.consecutive_auth_failures) == ("reauth_required", 2)
+        assert Integration.objects.get(pk=other.pk).status == "ok"
+    incident = Incident.objects.get(tenant=fresh_tenant, source="integration-health")
+    assert "WhatsApp" in incident.title and "Sales number" in incident.title
+
+
+def test_one_failing_tenant_does_not_stop_the_others(fresh_tenant, acme, capsys):
+    from usage.selectors import utc_today
+
+    with connection.cursor() as cursor:
+        cursor.execute("ALTER TABLE fresh_co.usage_agentrequest RENAME TO broken")
+
+    with pytest.raises(Exception, match="fresh-co"):
+        call_command("rollup_usage", "--from", (utc_today() - timedelta(days=1)).isoformat())
+
+    out, err = capsys.readouterr()
+    assert "acme:" in out and "globex:" in out and "initech:" in out
+    assert "fresh-co: failed" in err
+
+
+def test_retention_purges_only_old_raw_rows_and_keeps_rollups(fresh_tenant, agent_types):
+    now = datetime(2026, 11, 22, 12, tzinfo=UTC)
+    with tenant_context(fresh_tenant):
+        agent = TenantAgent.objects.create(agent_type=agent_types["crm-sync"])
+        for days_ago in (40, 36, 34, 1):
+            AgentRequest.objects.create(agent=agent, started_at=now - timedelta(days=days_ago), duration_ms=5, outcome="success")
+    rollup_tenant(tenant=fresh_tenant, start=(now - timedelta(days=40)).date(), end=now.date(), today=now.date())
+    rolled = UsageDaily.objects.filter(tenant=fresh_tenant).count()
+
+    assert raw_requests_purge(tenant=fresh_tenant, now=now) == 2
+
+    with tenant_context(fresh_tenant):
+        assert AgentRequest.objects.count() == 2
+    assert UsageDaily.objects.filter(tenant=fresh_tenant).count() == rolled == 4
