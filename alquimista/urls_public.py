@@ -8,6 +8,7 @@ from accounts import api as accounts_api
 from accounts import views as account_views
 from alquimista.urls_common import handler403, handler404, handler500  # noqa: F401
 from alquimista.urls_common import urlpatterns as common
+from usage import api as usage_api
 from dashboards import views
 
 urlpatterns = [
@@ -17,6 +18,26 @@ urlpatterns = [
     path("app/company/tenants", views.company_tenants, name="company-tenants"),
     path("app/company/tenants/<int:tenant_id>/view-as", account_views.view_as_start_page, name="view-as-start"),
     path("admin/", admin.site.urls),
+    path("api/internal/tenants", usage_api.InternalTenantsView.as_view(), name="api-internal-tenants"),
+    path("api/internal/tenants/<int:tenant_id>", usage_api.InternalTenantDetailView.as_view(), name="api-internal-tenant"),
+    path(
+        "api/internal/tenants/<int:tenant_id>/agents",
+        usage_api.InternalTenantAgentsView.as_view(),
+        name="api-internal-tenant-agents",
+    ),
+    path("api/internal/usage/overview", usage_api.UsageOverviewView.as_view(), name="api-internal-usage-overview"),
+    path("api/internal/billing/overview", usage_api.BillingOverviewView.as_view(), name="api-internal-billing-overview"),
+    path("api/internal/incidents", usage_api.InternalIncidentsView.as_view(), name="api-internal-incidents"),
+    path(
+        "api/internal/incidents/<int:incident_id>/acknowledge",
+        usage_api.InternalIncidentTransitionView.as_view(transition="acknowledge"),
+        name="api-internal-incident-acknowledge",
+    ),
+    path(
+        "api/internal/incidents/<int:incident_id>/resolve",
+        usage_api.InternalIncidentTransitionView.as_view(transition="resolve"),
+        name="api-internal-incident-resolve",
+    ),
     *([path("oidc/", include("mozilla_django_oidc.urls"))] if settings.OIDC_ENABLED else []),
     path(
         "api/internal/tenants/<int:tenant_id>/api-keys",
