@@ -1,7 +1,7 @@
 from django.contrib import admin
 
-from alquimista.admin_site import ReadOnlyPolicyModelAdmin
-from operations.models import OperationalEvent
+from alquimista.admin_site import PolicyModelAdmin, ReadOnlyPolicyModelAdmin
+from operations.models import Incident, OperationalEvent
 
 
 @admin.register(OperationalEvent)
@@ -12,3 +12,12 @@ class OperationalEventAdmin(ReadOnlyPolicyModelAdmin):
     list_filter = ["action", "tenant"]
     search_fields = ["actor_email", "action", "target_id", "request_id"]
     date_hierarchy = "created_at"
+
+
+@admin.register(Incident)
+class IncidentAdmin(PolicyModelAdmin):
+    list_display = ["opened_at", "tenant", "severity", "status", "title", "source"]
+    list_filter = ["status", "severity", "source", "tenant"]
+    search_fields = ["title", "detail", "tenant__name"]
+    list_select_related = ["tenant"]
+    readonly_fields = ["tenant", "source", "dedupe_key", "opened_at", "acknowledged_at", "acknowledged_by", "resolved_at", "resolved_by"]

@@ -1,0 +1,10 @@
+from django.contrib import admin
+
+from agents.models import AgentType
+from alquimista.admin_site import PolicyModelAdmin
+
+
+@admin.register(AgentType)
+class AgentTypeAdmin(PolicyModelAdmin):
+    list_display = ["code", "name", "price_per_1k_tokens"]
+    search_fields = ["code", "name"]
