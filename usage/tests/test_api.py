@@ -1,4 +1,5 @@
 """Usage endpoints: ingestion, tenant reads against independent sums, isolation, staff views."""
+
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -21,8 +22,13 @@ def key_client(tenant, scopes) -> Client:
 
 def row(**overrides) -> dict:
     data = {
-        "agent": "email-nurture", "started_at": (datetime.now(UTC) - timedelta(minutes=5)).isoformat(),
-        "duration_ms": 640, "outcome": "success", "tokens_in": 120, "tokens_out": 80, "channel": "email",
+        "agent": "email-nurture",
+        "started_at": (datetime.now(UTC) - timedelta(minutes=5)).isoformat(),
+        "duration_ms": 640,
+        "outcome": "success",
+        "tokens_in": 120,
+        "tokens_out": 80,
+        "channel": "email",
     }
     return {**data, **overrides}
 
@@ -34,7 +40,11 @@ def raw_count(tenant) -> int:
 
 def test_ingest_inserts_a_valid_batch(acme):
     before = raw_count(acme)
-    response = key_client(acme, ["ingest"]).post("/api/tenant/agent-requests", {"requests": [row(), row(outcome="error", error_code="x")]}, content_type="application/json")
+    response = key_client(acme, ["ingest"]).post(
+        "/api/tenant/agent-requests",
+        {"requests": [row(), row(outcome="error", error_code="x")]},
+        content_type="application/json",
+    )
     assert response.status_code == 201 and response.json() == {"accepted": 2}
     assert raw_count(acme) == before + 2
 
@@ -54,7 +64,9 @@ def test_ingest_inserts_a_valid_batch(acme):
 def test_one_bad_row_names_row_and_field_and_writes_nothing(acme, bad, field):
     before = raw_count(acme)
     batch = [row(), row(), row(**bad)]
-    response = key_client(acme, ["ingest"]).post("/api/tenant/agent-requests", {"requests": batch}, content_type="application/json")
+    response = key_client(acme, ["ingest"]).post(
+        "/api/tenant/agent-requests", {"requests": batch}, content_type="application/json"
+    )
     assert response.status_code == 400
     assert field in response.json()["error"]["fields"]["requests"]["2"]
     assert list(response.json()["error"]["fields"]["requests"]) == ["2"]
@@ -62,22 +74,39 @@ def test_one_bad_row_names_row_and_field_and_writes_nothing(acme, bad, field):
 
 
 def test_more_than_1000_rows_are_refused(acme):
-    response = key_client(acme, ["ingest"]).post("/api/tenant/agent-requests", {"requests": [row()] * 1001}, content_type="application/json")
+    response = key_client(acme, ["ingest"]).post(
+        "/api/tenant/agent-requests", {"requests": [row()] * 1001}, content_type="application/json"
+    )
     assert response.status_code == 400 and "requests" in response.json()["error"]["fields"]
 
 
 def test_ingest_needs_the_ingest_scope_and_its_own_host(acme, globex):
-    assert key_client(acme, ["read"]).post("/api/tenant/agent-requests", {"requests": [row()]}, content_type="application/json").status_code == 403
+    assert (
+        key_client(acme, ["read"])
+        .post("/api/tenant/agent-requests", {"requests": [row()]}, content_type="application/json")
+        .status_code
+        == 403
+    )
     _, raw = api_key_create(tenant=acme, name="x", scopes=["ingest"])
     foreign = Client(HTTP_HOST="globex.localhost", HTTP_AUTHORIZATION=f"Api-Key {raw}")
-    assert foreign.post("/api/tenant/agent-requests", {"requests": [row()]}, content_type="application/json").status_code == 401
+    assert (
+        foreign.post("/api/tenant/agent-requests", {"requests": [row()]}, content_type="application/json").status_code
+        == 401
+    )
 
 
 def independent_total(tenant, days: int) -> int:
     today = utc_today()
-    rolled = UsageDaily.objects.filter(tenant=tenant, day__gte=today - timedelta(days=days - 1), day__lt=today).aggregate(s=Sum("requests"))["s"] or 0
+    rolled = (
+        UsageDaily.objects.filter(tenant=tenant, day__gte=today - timedelta(days=days - 1), day__lt=today).aggregate(
+            s=Sum("requests")
+        )["s"]
+        or 0
+    )
     with tenant_context(tenant):
-        live = AgentRequest.objects.filter(started_at__gte=datetime.combine(today, datetime.min.time(), tzinfo=UTC)).count()
+        live = AgentRequest.objects.filter(
+            started_at__gte=datetime.combine(today, datetime.min.time(), tzinfo=UTC)
+        ).count()
     return rolled + live
 
 
@@ -92,18 +121,29 @@ def test_tenant_usage_totals_equal_rollups_plus_live_today(client_for, acme, per
 def test_usage_by_agent_sums_to_that_agent(client_for, acme):
     body = client_for(acme, "user@acme.test").get("/api/tenant/usage", {"period": "30d", "agent": "crm-sync"}).json()
     today = utc_today()
-    rolled = UsageDaily.objects.filter(tenant=acme, agent_type__code="crm-sync", day__gte=today - timedelta(days=29), day__lt=today).aggregate(s=Sum("requests"))["s"]
+    rolled = UsageDaily.objects.filter(
+        tenant=acme, agent_type__code="crm-sync", day__gte=today - timedelta(days=29), day__lt=today
+    ).aggregate(s=Sum("requests"))["s"]
     assert rolled and body["totals"]["requests"] >= rolled
 
 
-@pytest.mark.parametrize("params, field", [({"period": "1y"}, "period"), ({"agent": "nope"}, "agent"), ({"period": "7d", "agent": "x y"}, "agent")])
+@pytest.mark.parametrize(
+    "params, field",
+    [({"period": "1y"}, "period"), ({"agent": "nope"}, "agent"), ({"period": "7d", "agent": "x y"}, "agent")],
+)
 def test_bad_usage_parameters_are_a_400_naming_them(client_for, acme, params, field):
     response = client_for(acme, "user@acme.test").get("/api/tenant/usage", params)
     assert response.status_code == 400 and field in response.json()["error"]["fields"]
 
 
 def test_tenant_reads_carry_private_cache_control(client_for, acme):
-    for path in ("/api/tenant/me", "/api/tenant/usage", "/api/tenant/agents", "/api/tenant/integrations", "/api/tenant/incidents"):
+    for path in (
+        "/api/tenant/me",
+        "/api/tenant/usage",
+        "/api/tenant/agents",
+        "/api/tenant/integrations",
+        "/api/tenant/incidents",
+    ):
         response = client_for(acme, "user@acme.test").get(path)
         assert response.status_code == 200, path
         assert response["Cache-Control"] == "private, max-age=300", path
@@ -114,12 +154,18 @@ def test_me_reports_month_to_date_against_limits(client_for, acme):
     month = body["month"]["usage"]["requests"]
     assert month["limit"] == acme.plan.requests_per_month
     first = utc_today().replace(day=1)
-    rolled = UsageDaily.objects.filter(tenant=acme, day__gte=first, day__lt=utc_today()).aggregate(s=Sum("requests"))["s"] or 0
+    rolled = (
+        UsageDaily.objects.filter(tenant=acme, day__gte=first, day__lt=utc_today()).aggregate(s=Sum("requests"))["s"]
+        or 0
+    )
     assert month["used"] >= rolled
     assert month["percent"] == round(month["used"] * 100 / month["limit"], 1)
 
 
-@pytest.mark.parametrize("path", ["/api/tenant/me", "/api/tenant/usage", "/api/tenant/agents", "/api/tenant/integrations", "/api/tenant/incidents"])
+@pytest.mark.parametrize(
+    "path",
+    ["/api/tenant/me", "/api/tenant/usage", "/api/tenant/agents", "/api/tenant/integrations", "/api/tenant/incidents"],
+)
 def test_tenant_a_never_sees_tenant_b(client_for, acme, globex, path):
     response = client_for(globex, "admin@acme.test").get(path)
     assert response.status_code == 404
@@ -138,7 +184,13 @@ def test_internal_tenant_list_query_count_does_not_grow(client_for, public_tenan
     with django_assert_max_num_queries(12) as few:
         client.get("/api/internal/tenants")
     for number in range(30):
-        Tenant.objects.create(schema_name=f"bulk_{number}", slug=f"bulk-{number}", name=f"Bulk {number}", plan=Plan.objects.first(), status="active")
+        Tenant.objects.create(
+            schema_name=f"bulk_{number}",
+            slug=f"bulk-{number}",
+            name=f"Bulk {number}",
+            plan=Plan.objects.first(),
+            status="active",
+        )
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = client.get("/api/internal/tenants")
     assert response.json()["count"] == 33
@@ -149,16 +201,31 @@ def test_internal_tenant_list_filters_orders_and_sums(client_for, public_tenant,
     body = client.get("/api/internal/tenants", {"ordering": "-requests_30d"}).json()
     assert [t["slug"] for t in body["results"]][0] == "globex"
     since = utc_today() - timedelta(days=30)
-    assert body["results"][0]["requests_30d"] == UsageDaily.objects.filter(tenant=globex, day__gt=since).aggregate(s=Sum("requests"))["s"]
-    assert [t["slug"] for t in client.get("/api/internal/tenants", {"plan": "starter"}).json()["results"]] == ["initech"]
+    assert (
+        body["results"][0]["requests_30d"]
+        == UsageDaily.objects.filter(tenant=globex, day__gt=since).aggregate(s=Sum("requests"))["s"]
+    )
+    assert [t["slug"] for t in client.get("/api/internal/tenants", {"plan": "starter"}).json()["results"]] == [
+        "initech"
+    ]
     assert [t["slug"] for t in client.get("/api/internal/tenants", {"search": "glob"}).json()["results"]] == ["globex"]
-    for params, field in (({"page": "0"}, "page"), ({"page": "x"}, "page"), ({"page": "99"}, "page"), ({"ordering": "secret"}, "ordering"), ({"status": "zzz"}, "status")):
+    for params, field in (
+        ({"page": "0"}, "page"),
+        ({"page": "x"}, "page"),
+        ({"page": "99"}, "page"),
+        ({"ordering": "secret"}, "ordering"),
+        ({"status": "zzz"}, "status"),
+    ):
         response = client.get("/api/internal/tenants", params)
         assert response.status_code == 400 and field in response.json()["error"]["fields"], params
 
 
 def test_usage_overview_top_10_is_computed_from_rollups(client_for, public_tenant):
-    body = client_for(public_tenant, "support@alquimista.test").get("/api/internal/usage/overview", {"period": "30d"}).json()
+    body = (
+        client_for(public_tenant, "support@alquimista.test")
+        .get("/api/internal/usage/overview", {"period": "30d"})
+        .json()
+    )
     start = utc_today() - timedelta(days=29)
     sums = {
         row["tenant__slug"]: row["s"]
@@ -186,6 +253,8 @@ def test_incident_acknowledge_then_resolve_is_audited_and_illegal_moves_are_400(
     again = client.post(f"/api/internal/incidents/{incident.pk}/acknowledge")
 
     assert again.status_code == 400 and "status" in again.json()["error"]["fields"]
-    assert list(OperationalEvent.objects.filter(target_type="incident", target_id=str(incident.pk)).values_list("action", flat=True).order_by("id")) == [
-        "incident.acknowledged", "incident.resolved"
-    ]
+    assert list(
+        OperationalEvent.objects.filter(target_type="incident", target_id=str(incident.pk))
+        .values_list("action", flat=True)
+        .order_by("id")
+    ) == ["incident.acknowledged", "incident.resolved"]

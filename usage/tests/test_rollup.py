@@ -1,4 +1,5 @@
 """The roll-up against an independent Python computation on generated rows."""
+
 import math
 import random
 from datetime import UTC, date, datetime, timedelta
@@ -46,8 +47,22 @@ def generate(tenant, agents, rng, start: datetime, hours: int, count: int) -> li
     with tenant_context(tenant):
         AgentRequest.objects.bulk_create(rows)
         # Exactly on both sides of a UTC midnight.
-        AgentRequest.objects.create(agent=agents[0], started_at=datetime(2026, 11, 10, 23, 59, 59, 999000, tzinfo=UTC), duration_ms=111, outcome="success", tokens_in=1, tokens_out=1)
-        AgentRequest.objects.create(agent=agents[0], started_at=datetime(2026, 11, 11, 0, 0, 0, tzinfo=UTC), duration_ms=222, outcome="success", tokens_in=2, tokens_out=2)
+        AgentRequest.objects.create(
+            agent=agents[0],
+            started_at=datetime(2026, 11, 10, 23, 59, 59, 999000, tzinfo=UTC),
+            duration_ms=111,
+            outcome="success",
+            tokens_in=1,
+            tokens_out=1,
+        )
+        AgentRequest.objects.create(
+            agent=agents[0],
+            started_at=datetime(2026, 11, 11, 0, 0, 0, tzinfo=UTC),
+            duration_ms=222,
+            outcome="success",
+            tokens_in=2,
+            tokens_out=2,
+        )
         return list(AgentRequest.objects.select_related("agent__agent_type"))
 
 
@@ -81,14 +96,31 @@ def expected_rows(requests: list[AgentRequest], first: date, last: date) -> dict
 
 
 def actual_rows(tenant) -> dict:
-    fields = ("requests", "successes", "errors", "timeouts", "avg_ms", "p95_ms", "tokens_in", "tokens_out", "cost", "latency_hist")
-    return {(row.agent_type_id, row.day): {f: getattr(row, f) for f in fields} for row in UsageDaily.objects.filter(tenant=tenant)}
+    fields = (
+        "requests",
+        "successes",
+        "errors",
+        "timeouts",
+        "avg_ms",
+        "p95_ms",
+        "tokens_in",
+        "tokens_out",
+        "cost",
+        "latency_hist",
+    )
+    return {
+        (row.agent_type_id, row.day): {f: getattr(row, f) for f in fields}
+        for row in UsageDaily.objects.filter(tenant=tenant)
+    }
 
 
 @pytest.fixture
 def seeded(fresh_tenant, agent_types):
     with tenant_context(fresh_tenant):
-        agents = [TenantAgent.objects.create(agent_type=agent_types[code]) for code in ("email-nurture", "crm-sync", "whatsapp-sdr")]
+        agents = [
+            TenantAgent.objects.create(agent_type=agent_types[code])
+            for code in ("email-nurture", "crm-sync", "whatsapp-sdr")
+        ]
     rng = random.Random(7)
     requests = generate(fresh_tenant, agents, rng, datetime(2026, 11, 9, 12, tzinfo=UTC), hours=60, count=3000)
     return fresh_tenant, requests
@@ -148,7 +180,10 @@ def test_error_rate_above_threshold_opens_one_incident(fresh_tenant, agent_types
         agent = TenantAgent.objects.create(agent_type=agent_types["crm-sync"])
         at = datetime(2026, 11, 10, 9, tzinfo=UTC)
         AgentRequest.objects.bulk_create(
-            [AgentRequest(agent=agent, started_at=at, duration_ms=100, outcome="error" if i < 6 else "success") for i in range(100)]
+            [
+                AgentRequest(agent=agent, started_at=at, duration_ms=100, outcome="error" if i < 6 else "success")
+                for i in range(100)
+            ]
         )
     for _ in range(2):
         rollup_tenant(tenant=fresh_tenant, start=DAY, end=DAY, today=DAY)
@@ -163,7 +198,9 @@ def test_error_rate_above_threshold_opens_one_incident(fresh_tenant, agent_types
     assert not Incident.objects.filter(tenant=other, source="rollup").exists()
 
 
-def test_quota_thresholds_open_one_incident_each_and_mail_the_admins(fresh_tenant, agent_types, django_capture_on_commit_callbacks):
+def test_quota_thresholds_open_one_incident_each_and_mail_the_admins(
+    fresh_tenant, agent_types, django_capture_on_commit_callbacks
+):
     from accounts.roles import Role
     from accounts.services import membership_set, user_ensure
 
@@ -174,7 +211,10 @@ def test_quota_thresholds_open_one_incident_each_and_mail_the_admins(fresh_tenan
         agent = TenantAgent.objects.create(agent_type=agent_types["crm-sync"])
         at = datetime(2026, 11, 10, 9, tzinfo=UTC)
         AgentRequest.objects.bulk_create(
-            [AgentRequest(agent=agent, started_at=at, duration_ms=50, outcome="success") for _ in range(int(limit * 0.91))]
+            [
+                AgentRequest(agent=agent, started_at=at, duration_ms=50, outcome="success")
+                for _ in range(int(limit * 0.91))
+            ]
         )
     with django_capture_on_commit_callbacks(execute=True):
         rollup_tenant(tenant=fresh_tenant, start=DAY, end=DAY, today=DAY)
@@ -193,11 +233,25 @@ def test_consecutive_auth_failures_require_reauthorization_naming_the_channel(fr
         other = Integration.objects.create(kind="email", name="Inbox")
         base = datetime(2026, 11, 10, 9, tzinfo=UTC)
         AgentRequest.objects.create(agent=agent, started_at=base, duration_ms=10, outcome="success", channel="whatsapp")
-        AgentRequest.objects.create(agent=agent, started_at=base + timedelta(minutes=1), duration_ms=10, outcome="error", channel="whatsapp", error_code="auth_failed")
+        AgentRequest.objects.create(
+            agent=agent,
+            started_at=base + timedelta(minutes=1),
+            duration_ms=10,
+            outcome="error",
+            channel="whatsapp",
+            error_code="auth_failed",
+        )
         rollup_tenant(tenant=fresh_tenant, start=DAY, end=DAY, today=DAY)
         assert Integration.objects.get(pk=integration.pk).status == "ok"
 
-        AgentRequest.objects.create(agent=agent, started_at=base + timedelta(minutes=2), duration_ms=10, outcome="error", channel="whatsapp", error_code="auth_failed")
+        AgentRequest.objects.create(
+            agent=agent,
+            started_at=base + timedelta(minutes=2),
+            duration_ms=10,
+            outcome="error",
+            channel="whatsapp",
+            error_code="auth_failed",
+        )
         rollup_tenant(tenant=fresh_tenant, start=DAY, end=DAY, today=DAY)
         integration.refresh_from_db()
         assert (integration.status, integration.consecutive_auth_failures) == ("reauth_required", 2)
@@ -225,7 +279,9 @@ def test_retention_purges_only_old_raw_rows_and_keeps_rollups(fresh_tenant, agen
     with tenant_context(fresh_tenant):
         agent = TenantAgent.objects.create(agent_type=agent_types["crm-sync"])
         for days_ago in (40, 36, 34, 1):
-            AgentRequest.objects.create(agent=agent, started_at=now - timedelta(days=days_ago), duration_ms=5, outcome="success")
+            AgentRequest.objects.create(
+                agent=agent, started_at=now - timedelta(days=days_ago), duration_ms=5, outcome="success"
+            )
     rollup_tenant(tenant=fresh_tenant, start=(now - timedelta(days=40)).date(), end=now.date(), today=now.date())
     rolled = UsageDaily.objects.filter(tenant=fresh_tenant).count()
 
