@@ -17,6 +17,8 @@ app.conf.beat_schedule = {
     "rollup-yesterday": {"task": "usage.rollup_all", "schedule": crontab(minute=0, hour=2)},
     "rollup-today": {"task": "usage.rollup_today_all", "schedule": crontab(minute="*/15")},
     "purge-raw-requests": {"task": "usage.purge_raw_all", "schedule": crontab(minute=30, hour=3)},
+    "reap-commands": {"task": "operations.reap_commands", "schedule": 60.0},
+    "purge-commands": {"task": "operations.purge_commands", "schedule": crontab(minute=45, hour=3)},
     "purge-login-handoffs": {"task": "accounts.purge_login_handoffs", "schedule": crontab(minute=17, hour=3)},
 }
 

@@ -276,6 +276,19 @@ USAGE_ERROR_RATE_THRESHOLD = env_int("USAGE_ERROR_RATE_PERCENT", 5) / 100
 USAGE_ERROR_RATE_MIN_REQUESTS = env_int("USAGE_ERROR_RATE_MIN_REQUESTS", 20)
 INTEGRATION_AUTH_FAILURES_BEFORE_REAUTH = env_int("INTEGRATION_AUTH_FAILURES", 2)
 INGEST_MAX_ROWS = 1000
+# Per integration kind, an HTTP endpoint the health check calls with the integration's token.
+INTEGRATION_HEALTH_URLS = {
+    kind: url for kind, url in (item.split("=", 1) for item in env_list("INTEGRATION_HEALTH_URLS", []) if "=" in item)
+}
+
+# Operational commands: seconds a RUNNING command may take before the reaper calls its worker lost.
+COMMAND_TIMEOUTS = {
+    "HEALTH_CHECK": env_int("COMMAND_TIMEOUT_HEALTH_CHECK", 120),
+    "RESET_TOKEN": env_int("COMMAND_TIMEOUT_RESET_TOKEN", 120),
+    "RESTART_AGENT": env_int("COMMAND_TIMEOUT_RESTART_AGENT", 300),
+    "REPROCESS_QUEUE": env_int("COMMAND_TIMEOUT_REPROCESS_QUEUE", 1800),
+}
+COMMAND_RETENTION_DAYS = env_int("COMMAND_RETENTION_DAYS", 90)
 
 DEMO_PASSWORD = env_str("DEMO_PASSWORD", "alquimista-demo")
 EMAIL_BACKEND = env_str(

@@ -20,4 +20,13 @@ class IncidentAdmin(PolicyModelAdmin):
     list_filter = ["status", "severity", "source", "tenant"]
     search_fields = ["title", "detail", "tenant__name"]
     list_select_related = ["tenant"]
-    readonly_fields = ["tenant", "source", "dedupe_key", "opened_at", "acknowledged_at", "acknowledged_by", "resolved_at", "resolved_by"]
+    readonly_fields = [
+        "tenant",
+        "source",
+        "dedupe_key",
+        "opened_at",
+        "acknowledged_at",
+        "acknowledged_by",
+        "resolved_at",
+        "resolved_by",
+    ]

@@ -80,3 +80,6 @@ class Incident(models.Model):
 
     def __str__(self):
         return self.title
+
+
+from operations.commands_models import Command, CommandBatch, CommandStatus, CommandType  # noqa: E402,F401

@@ -1,6 +1,9 @@
+from datetime import date
+
 from django.db.models import QuerySet
 
-from operations.models import Incident
+from operations.commands_models import Command
+from operations.models import Incident, OperationalEvent
 
 
 def incident_list(*, tenant=None, status: str = "", severity: str = "") -> QuerySet[Incident]:
@@ -12,3 +15,45 @@ def incident_list(*, tenant=None, status: str = "", severity: str = "") -> Query
     if severity:
         incidents = incidents.filter(severity=severity)
     return incidents.order_by("-opened_at", "-id")
+
+
+def command_list(
+    *,
+    tenant=None,
+    command_type: str = "",
+    status: str = "",
+    created_by: str = "",
+    since: date | None = None,
+    until: date | None = None,
+) -> QuerySet[Command]:
+    commands = Command.objects.select_related("tenant", "created_by")
+    if tenant is not None:
+        commands = commands.filter(tenant=tenant)
+    if command_type:
+        commands = commands.filter(type=command_type)
+    if status:
+        commands = commands.filter(status=status)
+    if created_by:
+        commands = commands.filter(created_by__email__iexact=created_by)
+    if since:
+        commands = commands.filter(created_at__date__gte=since)
+    if until:
+        commands = commands.filter(created_at__date__lte=until)
+    return commands.order_by("-created_at")
+
+
+def event_list(
+    *, tenant=None, actor: str = "", action: str = "", since: date | None = None, until: date | None = None
+) -> QuerySet[OperationalEvent]:
+    events = OperationalEvent.objects.select_related("tenant")
+    if tenant is not None:
+        events = events.filter(tenant=tenant)
+    if actor:
+        events = events.filter(actor_email__iexact=actor)
+    if action:
+        events = events.filter(action__startswith=action)
+    if since:
+        events = events.filter(created_at__date__gte=since)
+    if until:
+        events = events.filter(created_at__date__lte=until)
+    return events.order_by("-created_at", "-id")

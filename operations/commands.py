@@ -1,0 +1,358 @@
+"""Operational commands: create (validated, idempotent, audited), run, cancel, retry, reap, batch.
+
+State machine: PENDING → RUNNING → SUCCESS | ERROR, PENDING → CANCELLED. Every move is a
+conditional UPDATE on the current status, so a second delivery or a race changes nothing.
+"""
+
+from datetime import datetime, timedelta
+
+import structlog
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.db.models import F
+from django.utils import timezone
+from django_tenants.utils import tenant_context
+
+from accounts.policy import Action, can
+from operations.commands_models import FINISHED, Command, CommandBatch, CommandStatus, CommandType
+from operations.services import event_record
+
+logger = structlog.get_logger(__name__)
+IDEMPOTENCY_WINDOW = timedelta(hours=24)
+
+
+def required_action(command_type: str) -> Action:
+    return Action.CREATE_RESET_TOKEN_COMMAND if command_type == CommandType.RESET_TOKEN else Action.CREATE_BASIC_COMMAND
+
+
+def types_allowed_for(user) -> list[tuple[str, str]]:
+    return [(value, label) for value, label in CommandType.choices if can(user, required_action(value))]
+
+
+def _positive_int(parameters: dict, name: str) -> int:
+    value = parameters.get(name)
+    if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).isdigit():
+        raise ValidationError({name: "A positive whole number is required."})
+    return int(value)
+
+
+def parameters_validate(*, tenant, command_type: str, parameters: dict) -> dict:
+    """The cleaned parameters for this type, checked against the tenant's own data; ValidationError naming the field."""
+    from agents.models import TenantAgent
+    from integrations.models import Integration
+
+    parameters = dict(parameters or {})
+    allowed = {
+        CommandType.HEALTH_CHECK: set(),
+        CommandType.RESET_TOKEN: {"integration_id"},
+        CommandType.RESTART_AGENT: {"agent_id", "reason"},
+        CommandType.REPROCESS_QUEUE: {"channel", "since"},
+    }[command_type]
+    unknown = sorted(set(parameters) - allowed)
+    if unknown:
+        raise ValidationError({unknown[0]: f"Not a parameter of {command_type}."})
+    with tenant_context(tenant):
+        if command_type == CommandType.RESET_TOKEN:
+            integration_id = _positive_int(parameters, "integration_id")
+            if not Integration.objects.filter(pk=integration_id).exists():
+                raise ValidationError({"integration_id": "No such integration in this tenant."})
+            return {"integration_id": integration_id}
+        if command_type == CommandType.RESTART_AGENT:
+            agent_id = _positive_int(parameters, "agent_id")
+            if not TenantAgent.objects.filter(pk=agent_id).exists():
+                raise ValidationError({"agent_id": "No such agent in this tenant."})
+            reason = str(parameters.get("reason", ""))[:200]
+            return {"agent_id": agent_id, "reason": reason}
+    if command_type == CommandType.REPROCESS_QUEUE:
+        from integrations.models import Integration
+
+        cleaned = {}
+        if parameters.get("channel"):
+            if parameters["channel"] not in Integration.Kind.values:
+                raise ValidationError({"channel": f"One of {', '.join(Integration.Kind.values)}."})
+            cleaned["channel"] = parameters["channel"]
+        if parameters.get("since"):
+            try:
+                since = datetime.fromisoformat(str(parameters["since"]))
+            except ValueError:
+                raise ValidationError({"since": "An ISO 8601 date-time is required."}) from None
+            if since.tzinfo is None:
+                raise ValidationError({"since": "Include the time zone (e.g. 2026-11-20T00:00:00Z)."})
+            cleaned["since"] = since.isoformat()
+        return cleaned
+    return {}
+
+
+def _enqueue(command: Command) -> None:
+    from operations.tasks import run_command
+
+    Command.objects.filter(pk=command.pk).update(queued_at=timezone.now())
+    transaction.on_commit(lambda: run_command.delay(str(command.pk)))
+
+
+def command_create(
+    *,
+    tenant,
+    command_type: str,
+    parameters: dict | None = None,
+    actor,
+    idempotency_key: str = "",
+    request=None,
+    batch: CommandBatch | None = None,
+    enqueue: bool = True,
+) -> tuple[Command, bool]:
+    """Validate, create and enqueue a command; returns (command, created). Same key within 24 h → the existing one."""
+    if command_type not in CommandType.values:
+        raise ValidationError({"type": f"One of {', '.join(CommandType.values)}."})
+    if tenant.is_public or tenant.status not in ("active", "suspended"):
+        raise ValidationError({"tenant": "Commands run on active or suspended tenants only."})
+    if actor is not None and not can(actor, required_action(command_type)):
+        from django.core.exceptions import PermissionDenied
+
+        raise PermissionDenied(f"Your role may not run {command_type}.")
+    cleaned = parameters_validate(tenant=tenant, command_type=command_type, parameters=parameters or {})
+    idempotency_key = (idempotency_key or "").strip()[:100]
+    with transaction.atomic():
+        if idempotency_key:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_advisory_xact_lock(hashtext(%s))",
+                    [f"command:{getattr(actor, 'pk', None)}:{idempotency_key}"],
+                )
+            existing = Command.objects.filter(
+                created_by=actor, idempotency_key=idempotency_key, created_at__gte=timezone.now() - IDEMPOTENCY_WINDOW
+            ).first()
+            if existing is not None:
+                return existing, False
+        command = Command.objects.create(
+            tenant=tenant,
+            type=command_type,
+            parameters=cleaned,
+            created_by=actor,
+            idempotency_key=idempotency_key,
+            batch=batch,
+        )
+        event_record(
+            action="command.created",
+            actor=actor,
+            tenant=tenant,
+            target_type="command",
+            target_id=command.pk,
+            after={"type": command_type, "parameters": cleaned},
+            request=request,
+        )
+        if enqueue:
+            _enqueue(command)
+    return command, True
+
+
+def command_cancel(*, command: Command, actor, request=None) -> Command:
+    with transaction.atomic():
+        updated = Command.objects.filter(pk=command.pk, status=CommandStatus.PENDING).update(
+            status=CommandStatus.CANCELLED, finished_at=timezone.now(), progress_message="Cancelled"
+        )
+        command.refresh_from_db()
+        if not updated:
+            raise ValidationError({"status": f"Only a pending command can be cancelled; this one is {command.status}."})
+        event_record(
+            action="command.cancelled",
+            actor=actor,
+            tenant=command.tenant,
+            target_type="command",
+            target_id=command.pk,
+            request=request,
+        )
+    _batch_continue(command)
+    return command
+
+
+def command_retry(*, command: Command, actor, request=None) -> Command:
+    command.refresh_from_db()
+    if command.status not in (CommandStatus.ERROR, CommandStatus.CANCELLED):
+        raise ValidationError(
+            {"status": f"Only a failed or cancelled command can be retried; this one is {command.status}."}
+        )
+    retry, _ = command_create(
+        tenant=command.tenant, command_type=command.type, parameters=command.parameters, actor=actor, request=request
+    )
+    Command.objects.filter(pk=retry.pk).update(retry_of=command)
+    retry.refresh_from_db()
+    return retry
+
+
+def command_progress(command_id, percent: int, message: str) -> None:
+    Command.objects.filter(pk=command_id, status=CommandStatus.RUNNING).update(
+        progress_percent=max(0, min(100, percent)), progress_message=message[:300]
+    )
+
+
+def command_start(command_id) -> Command | None:
+    """PENDING → RUNNING, atomically; None when it was not pending (a duplicate delivery, cancelled, done)."""
+    updated = Command.objects.filter(pk=command_id, status=CommandStatus.PENDING).update(
+        status=CommandStatus.RUNNING,
+        started_at=timezone.now(),
+        attempts=F("attempts") + 1,
+        progress_percent=0,
+        progress_message="Started",
+    )
+    if not updated:
+        return None
+    return Command.objects.select_related("tenant", "created_by").get(pk=command_id)
+
+
+def command_finish(*, command: Command, output: dict | None = None, error: str = "") -> bool:
+    """RUNNING → SUCCESS or ERROR; False if it was no longer running (e.g. reaped)."""
+    status = CommandStatus.ERROR if error else CommandStatus.SUCCESS
+    with transaction.atomic():
+        updated = Command.objects.filter(pk=command.pk, status=CommandStatus.RUNNING).update(
+            status=status,
+            output=output,
+            error_message=error,
+            finished_at=timezone.now(),
+            progress_percent=100,
+            progress_message="Failed" if error else "Done",
+        )
+        if updated:
+            event_record(
+                action="command.finished",
+                tenant=command.tenant,
+                target_type="command",
+                target_id=command.pk,
+                after={"status": status, "error": error[:500]},
+            )
+    if updated:
+        _batch_continue(command)
+    return bool(updated)
+
+
+def command_run(command_id) -> Command | None:
+    """Run one command to its end inside the tenant's schema (the task calls this)."""
+    from operations.handlers import HANDLERS, CommandFailed
+
+    command = command_start(command_id)
+    if command is None:
+        logger.info("command_not_pending", command=str(command_id))
+        return None
+    try:
+        with tenant_context(command.tenant):
+            output = HANDLERS[command.type](
+                command, lambda percent, message: command_progress(command.pk, percent, message)
+            )
+    except CommandFailed as failure:
+        command_finish(command=command, error=str(failure))
+    except Exception as exc:
+        logger.exception("command_crashed", command=str(command.pk), type=command.type)
+        command_finish(command=command, error=f"Unexpected error ({type(exc).__name__}); the details are in the logs.")
+    else:
+        command_finish(command=command, output=output)
+    command.refresh_from_db()
+    return command
+
+
+def commands_reap(*, now=None) -> int:
+    """RUNNING past its type's timeout → ERROR "worker lost"; each one audited."""
+    now = now or timezone.now()
+    reaped = 0
+    for command_type, seconds in settings.COMMAND_TIMEOUTS.items():
+        stale = Command.objects.filter(
+            type=command_type, status=CommandStatus.RUNNING, started_at__lt=now - timedelta(seconds=seconds)
+        )
+        for command in stale.select_related("tenant"):
+            message = f"Worker lost: still running after {seconds} s. Retry the command."
+            with transaction.atomic():
+                updated = Command.objects.filter(pk=command.pk, status=CommandStatus.RUNNING).update(
+                    status=CommandStatus.ERROR, error_message=message, finished_at=now, progress_message="Worker lost"
+                )
+                if updated:
+                    event_record(
+                        action="command.reaped",
+                        tenant=command.tenant,
+                        target_type="command",
+                        target_id=command.pk,
+                        after={"error": message},
+                    )
+            if updated:
+                reaped += 1
+                _batch_continue(command)
+    return reaped
+
+
+def commands_purge(*, now=None) -> int:
+    """Delete commands older than the retention; their audit events stay."""
+    now = now or timezone.now()
+    deleted, _ = Command.objects.filter(created_at__lt=now - timedelta(days=settings.COMMAND_RETENTION_DAYS)).delete()
+    return deleted
+
+
+def batch_create(
+    *, command_type: str, tenants, parameters: dict | None, concurrency: int, actor, selection: str = "", request=None
+) -> CommandBatch:
+    """One command per tenant, all validated first (nothing is created if one is invalid), `concurrency` running at once."""
+    tenants = list(tenants)
+    if not tenants:
+        raise ValidationError({"tenants": "Select at least one tenant."})
+    if not 1 <= concurrency <= 50:
+        raise ValidationError({"concurrency": "Between 1 and 50."})
+    for tenant in tenants:
+        try:
+            parameters_validate(tenant=tenant, command_type=command_type, parameters=parameters or {})
+        except ValidationError as error:
+            raise ValidationError(
+                {f"{tenant.slug}.{field}": problems for field, problems in error.message_dict.items()}
+            ) from None
+    with transaction.atomic():
+        batch = CommandBatch.objects.create(
+            type=command_type,
+            parameters=parameters or {},
+            concurrency=concurrency,
+            selection=selection[:300],
+            created_by=actor,
+        )
+        commands = [
+            command_create(
+                tenant=tenant,
+                command_type=command_type,
+                parameters=parameters,
+                actor=actor,
+                request=request,
+                batch=batch,
+                enqueue=False,
+            )[0]
+            for tenant in tenants
+        ]
+        for command in commands[:concurrency]:
+            _enqueue(command)
+        event_record(
+            action="command_batch.created",
+            actor=actor,
+            target_type="command_batch",
+            target_id=batch.pk,
+            after={"type": command_type, "tenants": len(commands), "concurrency": concurrency},
+            request=request,
+        )
+    return batch
+
+
+def _batch_continue(command: Command) -> None:
+    """When a batch command ends, start the batch's next waiting command."""
+    if not command.batch_id:
+        return
+    with transaction.atomic():
+        waiting = (
+            Command.objects.select_for_update(skip_locked=True)
+            .filter(batch_id=command.batch_id, status=CommandStatus.PENDING, queued_at__isnull=True)
+            .order_by("created_at")
+            .first()
+        )
+        if waiting is not None:
+            _enqueue(waiting)
+
+
+def batch_summary(batch: CommandBatch) -> dict:
+    counts = {status: 0 for status in CommandStatus.values}
+    for status in batch.commands.values_list("status", flat=True):
+        counts[status] += 1
+    total = sum(counts.values())
+    done = sum(counts[s] for s in FINISHED)
+    return {"total": total, "done": done, "percent": round(done * 100 / total) if total else 100, "counts": counts}

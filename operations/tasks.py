@@ -1,0 +1,19 @@
+from alquimista.celery import app
+from operations.commands import command_run, commands_purge, commands_reap
+
+
+@app.task(name="operations.run_command", acks_late=True)
+def run_command(command_id: str) -> str | None:
+    # Idempotent: command_run starts only a PENDING command, so a redelivery does nothing.
+    command = command_run(command_id)
+    return command.status if command else None
+
+
+@app.task(name="operations.reap_commands")
+def reap_commands() -> int:
+    return commands_reap()
+
+
+@app.task(name="operations.purge_commands")
+def purge_commands() -> int:
+    return commands_purge()
