@@ -153,7 +153,7 @@ def celery_worker_factory(transactional_db_free):
     """Starts real Celery worker processes on the test broker; all are killed at the end."""
     processes = []
 
-    def start(concurrency: int = 1, queues: str = "celery") -> subprocess.Popen:
+    def start(concurrency: int = 1, queues: str = "celery", extra_env: dict | None = None) -> subprocess.Popen:
         process = subprocess.Popen(
             [
                 str(VENV_BIN / "celery"),
@@ -170,7 +170,8 @@ def celery_worker_factory(transactional_db_free):
                 "--without-heartbeat",
             ],
             cwd=ROOT,
-            env=subprocess_env(),
+            env=subprocess_env(**(extra_env or {})),
+            start_new_session=True,  # its own process group, so a test can kill the pool children too
         )
         processes.append(process)
         return process
