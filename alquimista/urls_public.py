@@ -8,8 +8,9 @@ from accounts import api as accounts_api
 from accounts import views as account_views
 from alquimista.urls_common import handler403, handler404, handler500  # noqa: F401
 from alquimista.urls_common import urlpatterns as common
-from usage import api as usage_api
 from dashboards import views
+from operations import api as operations_api
+from usage import api as usage_api
 
 urlpatterns = [
     *common,
@@ -19,15 +20,42 @@ urlpatterns = [
     path("app/company/tenants/<int:tenant_id>/view-as", account_views.view_as_start_page, name="view-as-start"),
     path("admin/", admin.site.urls),
     path("api/internal/tenants", usage_api.InternalTenantsView.as_view(), name="api-internal-tenants"),
-    path("api/internal/tenants/<int:tenant_id>", usage_api.InternalTenantDetailView.as_view(), name="api-internal-tenant"),
+    path(
+        "api/internal/tenants/<int:tenant_id>", usage_api.InternalTenantDetailView.as_view(), name="api-internal-tenant"
+    ),
     path(
         "api/internal/tenants/<int:tenant_id>/agents",
         usage_api.InternalTenantAgentsView.as_view(),
         name="api-internal-tenant-agents",
     ),
     path("api/internal/usage/overview", usage_api.UsageOverviewView.as_view(), name="api-internal-usage-overview"),
-    path("api/internal/billing/overview", usage_api.BillingOverviewView.as_view(), name="api-internal-billing-overview"),
+    path(
+        "api/internal/billing/overview", usage_api.BillingOverviewView.as_view(), name="api-internal-billing-overview"
+    ),
     path("api/internal/incidents", usage_api.InternalIncidentsView.as_view(), name="api-internal-incidents"),
+    path("api/internal/operations/commands", operations_api.CommandsView.as_view(), name="api-internal-commands"),
+    path(
+        "api/internal/operations/commands/<uuid:command_id>",
+        operations_api.CommandDetailView.as_view(),
+        name="api-internal-command",
+    ),
+    path(
+        "api/internal/operations/commands/<uuid:command_id>/cancel",
+        operations_api.CommandCancelView.as_view(),
+        name="api-internal-command-cancel",
+    ),
+    path(
+        "api/internal/operations/commands/<uuid:command_id>/retry",
+        operations_api.CommandRetryView.as_view(),
+        name="api-internal-command-retry",
+    ),
+    path("api/internal/operations/batches", operations_api.BatchesView.as_view(), name="api-internal-batches"),
+    path(
+        "api/internal/operations/batches/<uuid:batch_id>",
+        operations_api.BatchDetailView.as_view(),
+        name="api-internal-batch",
+    ),
+    path("api/internal/events", operations_api.EventsView.as_view(), name="api-internal-events"),
     path(
         "api/internal/incidents/<int:incident_id>/acknowledge",
         usage_api.InternalIncidentTransitionView.as_view(transition="acknowledge"),

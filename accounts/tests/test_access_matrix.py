@@ -119,9 +119,10 @@ def fill(route: str, acme, fixtures) -> str:
         "session_id": 999999,
         "incident_id": fixtures["incident"].pk,
     }
+    values.update(command_id=fixtures["command"].pk, batch_id=fixtures["batch"].pk)
     path = route
     for name, value in values.items():
-        path = path.replace(f"<int:{name}>", str(value))
+        path = path.replace(f"<int:{name}>", str(value)).replace(f"<uuid:{name}>", str(value))
     assert "<" not in path, f"no sample value for {route}"
     return "/" + path
 
@@ -130,11 +131,21 @@ def fill(route: str, acme, fixtures) -> str:
 def fixtures(acme):
     from accounts.api_keys import api_key_create
     from accounts.models import User
+    from operations.commands import batch_create, command_create
     from operations.services import incident_open
 
     key, _ = api_key_create(tenant=acme, name="matrix", scopes=["read"])
     incident, _ = incident_open(tenant=acme, dedupe_key="matrix", title="Matrix", severity="info", source="test")
-    return {"key": key, "member": User.objects.get(email="user@acme.test"), "incident": incident}
+    admin = User.objects.get(email="admin@alquimista.test")
+    command, _ = command_create(tenant=acme, command_type="HEALTH_CHECK", actor=admin, enqueue=False)
+    batch = batch_create(command_type="HEALTH_CHECK", tenants=[acme], parameters={}, concurrency=1, actor=admin)
+    return {
+        "key": key,
+        "member": User.objects.get(email="user@acme.test"),
+        "incident": incident,
+        "command": command,
+        "batch": batch,
+    }
 
 
 @pytest.mark.django_db

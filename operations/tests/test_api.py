@@ -1,0 +1,124 @@
+import csv
+import io
+
+import pytest
+from django_tenants.utils import tenant_context
+
+from integrations.models import Integration
+from operations.commands_models import Command
+from operations.models import OperationalEvent
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def staff(client_for, public_tenant):
+    return {role: client_for(public_tenant, f"{role}@alquimista.test") for role in ("admin", "support")}
+
+
+def post(client, path, data=None, **headers):
+    return client.post(path, data or {}, content_type="application/json", **headers)
+
+
+def test_create_then_same_idempotency_key_returns_200_with_the_same_command(staff, acme):
+    body = {"tenant_id": acme.pk, "type": "HEALTH_CHECK", "idempotency_key": "k-1"}
+    first = post(staff["support"], "/api/internal/operations/commands", body)
+    again = post(staff["support"], "/api/internal/operations/commands", body)
+    header = post(
+        staff["support"],
+        "/api/internal/operations/commands",
+        {"tenant_id": acme.pk, "type": "HEALTH_CHECK"},
+        HTTP_IDEMPOTENCY_KEY="k-1",
+    )
+    assert (first.status_code, again.status_code, header.status_code) == (201, 200, 200)
+    assert first.json()["id"] == again.json()["id"] == header.json()["id"]
+    assert first.json()["status"] == "PENDING" and first.json()["tenant"] == "acme"
+
+
+def test_support_cannot_create_reset_token_and_nothing_is_written(staff, acme):
+    with tenant_context(acme):
+        integration = Integration.objects.first()
+    before = Command.objects.count()
+    response = post(
+        staff["support"],
+        "/api/internal/operations/commands",
+        {"tenant_id": acme.pk, "type": "RESET_TOKEN", "parameters": {"integration_id": integration.pk}},
+    )
+    assert response.status_code == 403
+    assert Command.objects.count() == before
+    assert (
+        post(
+            staff["admin"],
+            "/api/internal/operations/commands",
+            {"tenant_id": acme.pk, "type": "RESET_TOKEN", "parameters": {"integration_id": integration.pk}},
+        ).status_code
+        == 201
+    )
+
+
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({"type": "HEALTH_CHECK"}, "tenant_id"),
+        ({"tenant_id": 999999, "type": "HEALTH_CHECK"}, "tenant_id"),
+        ({"tenant_id": "ACME", "type": "HEALTH_CHECK"}, "tenant_id"),
+        ({"type": "NUKE"}, "type"),
+        ({"type": "RESTART_AGENT", "parameters": {"agent_id": 424242}}, "agent_id"),
+    ],
+)
+def test_bad_requests_name_the_field(staff, acme, body, field):
+    body = {"tenant_id": acme.pk, **body} if "tenant_id" not in body and field != "tenant_id" else body
+    before = Command.objects.count()
+    response = post(staff["admin"], "/api/internal/operations/commands", body)
+    assert response.status_code == 400 and field in response.json()["error"]["fields"]
+    assert Command.objects.count() == before
+
+
+def test_list_filters_cancel_and_retry(staff, acme, globex):
+    created = post(
+        staff["admin"], "/api/internal/operations/commands", {"tenant_id": acme.pk, "type": "HEALTH_CHECK"}
+    ).json()
+    post(staff["admin"], "/api/internal/operations/commands", {"tenant_id": globex.pk, "type": "HEALTH_CHECK"})
+
+    listed = staff["support"].get("/api/internal/operations/commands", {"tenant": acme.pk, "status": "PENDING"}).json()
+    assert [c["id"] for c in listed["results"]] == [created["id"]]
+    assert staff["support"].get("/api/internal/operations/commands", {"status": "DONE"}).status_code == 400
+
+    cancelled = post(staff["support"], f"/api/internal/operations/commands/{created['id']}/cancel")
+    assert cancelled.status_code == 200 and cancelled.json()["status"] == "CANCELLED"
+    assert post(staff["support"], f"/api/internal/operations/commands/{created['id']}/cancel").status_code == 400
+    retry = post(staff["support"], f"/api/internal/operations/commands/{created['id']}/retry")
+    assert retry.status_code == 201 and retry.json()["retry_of"] == created["id"]
+    assert staff["support"].get(f"/api/internal/operations/commands/{created['id']}").json()["status"] == "CANCELLED"
+
+
+def test_batch_by_filter_creates_one_command_per_matching_tenant(staff):
+    response = post(
+        staff["admin"], "/api/internal/operations/batches", {"type": "HEALTH_CHECK", "plan": "growth", "concurrency": 1}
+    )
+    assert response.status_code == 201 and response.json()["total"] == 1
+    detail = staff["support"].get(f"/api/internal/operations/batches/{response.json()['id']}").json()
+    assert [c["tenant"] for c in detail["commands"]] == ["acme"]
+    assert post(staff["admin"], "/api/internal/operations/batches", {"type": "HEALTH_CHECK"}).status_code == 400
+
+
+def test_events_filter_and_export_csv(staff, acme):
+    post(staff["admin"], "/api/internal/operations/commands", {"tenant_id": acme.pk, "type": "HEALTH_CHECK"})
+    listed = (
+        staff["support"]
+        .get("/api/internal/events", {"action": "command.created", "actor": "admin@alquimista.test"})
+        .json()
+    )
+    assert (
+        listed["count"]
+        == OperationalEvent.objects.filter(action="command.created", actor_email="admin@alquimista.test").count()
+        >= 1
+    )
+    assert {e["action"] for e in listed["results"]} == {"command.created"}
+
+    export = staff["support"].get("/api/internal/events", {"tenant": acme.pk, "export": "csv"})
+    rows = list(csv.reader(io.StringIO(b"".join(export.streaming_content).decode())))
+    assert export["Content-Type"] == "text/csv"
+    assert rows[0][:4] == ["created_at", "actor_email", "tenant", "action"]
+    assert len(rows) - 1 == OperationalEvent.objects.filter(tenant=acme).count()
+    assert staff["support"].get("/api/internal/events", {"from": "yesterday"}).status_code == 400
