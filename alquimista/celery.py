@@ -19,6 +19,8 @@ app.conf.beat_schedule = {
     "purge-raw-requests": {"task": "usage.purge_raw_all", "schedule": crontab(minute=30, hour=3)},
     "reap-commands": {"task": "operations.reap_commands", "schedule": 60.0},
     "purge-commands": {"task": "operations.purge_commands", "schedule": crontab(minute=45, hour=3)},
+    "backup-database": {"task": "tenants.backup_all", "schedule": crontab(minute=0, hour=2)},
+    "rotate-credentials": {"task": "tenants.rotate_credentials", "schedule": crontab(minute=0, hour=4)},
     "purge-login-handoffs": {"task": "accounts.purge_login_handoffs", "schedule": crontab(minute=17, hour=3)},
 }
 

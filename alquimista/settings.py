@@ -89,6 +89,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "accounts.middleware.SessionTenantBindingMiddleware",
     "accounts.middleware.ViewAsMiddleware",
+    "tenants.middleware.TenantStatusMiddleware",
     "alquimista.observability.middleware.LogContextMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
@@ -276,6 +277,20 @@ USAGE_ERROR_RATE_THRESHOLD = env_int("USAGE_ERROR_RATE_PERCENT", 5) / 100
 USAGE_ERROR_RATE_MIN_REQUESTS = env_int("USAGE_ERROR_RATE_MIN_REQUESTS", 20)
 INTEGRATION_AUTH_FAILURES_BEFORE_REAUTH = env_int("INTEGRATION_AUTH_FAILURES", 2)
 INGEST_MAX_ROWS = 1000
+
+# Tenant provisioning pre-checks: refuse a new tenant below this headroom.
+PROVISION_MIN_FREE_CONNECTIONS_PERCENT = env_int("PROVISION_MIN_FREE_CONNECTIONS_PERCENT", 20)
+PROVISION_DATABASE_BUDGET_BYTES = env_int("PROVISION_DATABASE_BUDGET_GB", 50) * 2**30
+PROVISION_REDIS_BUDGET_BYTES = env_int("PROVISION_REDIS_BUDGET_MB", 512) * 2**20
+CREDENTIAL_ROTATION_DAYS = env_int("CREDENTIAL_ROTATION_DAYS", 90)
+
+# Backups: pg_dump into BACKUP_DIR, or into an S3 bucket when BACKUP_S3_BUCKET is set.
+BACKUP_DIR = env_str("BACKUP_DIR", str(DATA_DIR / "backups"))
+BACKUP_S3_BUCKET = env_str("BACKUP_S3_BUCKET", "")
+BACKUP_S3_ENDPOINT_URL = env_str("BACKUP_S3_ENDPOINT_URL", "")
+BACKUP_RETENTION_DAYS = env_int("BACKUP_RETENTION_DAYS", 30)
+PG_BIN_DIR = env_str("PG_BIN_DIR", "")
+AWS_REGION = env_str("AWS_REGION", "us-east-1")
 # Per integration kind, an HTTP endpoint the health check calls with the integration's token.
 INTEGRATION_HEALTH_URLS = {
     kind: url for kind, url in (item.split("=", 1) for item in env_list("INTEGRATION_HEALTH_URLS", []) if "=" in item)

@@ -20,6 +20,7 @@ PLANS = [
         max_agents=2,
         max_integrations=3,
         overage_price_per_1k_tokens=Decimal("0.0200"),
+        default_agents=["email-nurture"],
     ),
     dict(
         code="growth",
@@ -30,6 +31,7 @@ PLANS = [
         max_agents=5,
         max_integrations=8,
         overage_price_per_1k_tokens=Decimal("0.0150"),
+        default_agents=["whatsapp-sdr", "email-nurture"],
     ),
     dict(
         code="enterprise",
@@ -40,6 +42,7 @@ PLANS = [
         max_agents=20,
         max_integrations=40,
         overage_price_per_1k_tokens=Decimal("0.0100"),
+        default_agents=["whatsapp-sdr", "email-nurture", "calendar-scheduler", "support-triage"],
     ),
 ]
 TENANTS = [

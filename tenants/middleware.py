@@ -12,3 +12,28 @@ class CachedTenantMiddleware(TenantMainMiddleware):
 
     def no_tenant_found(self, request, hostname):
         return render(request, "404.html", {"unknown_host": True}, status=404)
+
+
+class TenantStatusMiddleware:
+    """A suspended tenant keeps its data but its dashboard shows why it is closed and its API answers 403;
+    an archived tenant's host is gone (404)."""
+
+    OPEN_PATHS = ("/login/", "/logout/", "/static/", "/password-reset/", "/reset/")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        tenant = getattr(request, "tenant", None)
+        if tenant is None or tenant.is_public or tenant.status in ("active", "provisioning"):
+            return self.get_response(request)
+        if tenant.status == "archived":
+            return render(request, "404.html", status=404)
+        if request.path.startswith(self.OPEN_PATHS) or request.path == "/":
+            return self.get_response(request)
+        if request.path.startswith("/api/"):
+            from django.http import JsonResponse
+
+            message = "This tenant is suspended; its data is kept. Contact support to restore access."
+            return JsonResponse({"error": {"status": 403, "code": "tenant_suspended", "message": message}}, status=403)
+        return render(request, "tenants/suspended.html", {"tenant": tenant}, status=403)

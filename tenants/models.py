@@ -18,6 +18,7 @@ class Plan(models.Model):
         max_digits=10, decimal_places=4, validators=[MinValueValidator(0)]
     )
     raw_retention_days = models.PositiveIntegerField(default=35)
+    default_agents = models.JSONField(default=list, blank=True, help_text="Agent type codes a new tenant starts with")
 
     class Meta:
         ordering = ["monthly_price", "code"]
@@ -76,3 +77,6 @@ class Tenant(TenantMixin):
 class Domain(DomainMixin):
     def __str__(self):
         return self.domain
+
+
+from tenants.provisioning_models import Backup, ProvisioningRun, SecretRotation  # noqa: E402,F401

@@ -1,0 +1,264 @@
+"""Backups with pg_dump (custom format), verified with pg_restore --list, kept locally or in S3.
+
+Whole database nightly (beat) and per tenant on demand (its schema plus its public rows).
+Restore puts a tenant back under its slug, or under a new slug by renaming the schema in a
+scratch database first (pg_restore cannot rename a schema on the way in).
+"""
+
+import glob
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+from datetime import timedelta
+from pathlib import Path
+
+import boto3
+from django.conf import settings
+from django.core import serializers
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.utils import timezone
+
+from tenants.models import Backup, Tenant
+
+
+def pg_tool(name: str) -> str:
+    if settings.PG_BIN_DIR:
+        return str(Path(settings.PG_BIN_DIR) / name)
+    found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"), key=lambda p: int(p.split("/")[-3]))
+    return found[-1] if found else (shutil.which(name) or name)
+
+
+def _db_args(dbname: str | None = None) -> tuple[list[str], dict]:
+    db = settings.DATABASES["default"]
+    args = ["-h", str(db["HOST"] or "localhost"), "-p", str(db["PORT"] or 5432), "-U", db["USER"]]
+    env = {**os.environ, "PGPASSWORD": db["PASSWORD"] or ""}
+    return args, env | {"PGDATABASE": dbname or db["NAME"]}
+
+
+def _run(args: list[str], env: dict) -> str:
+    result = subprocess.run(args, env=env, capture_output=True, text=True, timeout=3600)
+    if result.returncode != 0:
+        raise ValidationError({"backup": f"{Path(args[0]).name} failed: {result.stderr.strip()[-500:]}"})
+    return result.stdout
+
+
+def _verify(path: Path) -> int:
+    args, env = _db_args()
+    listing = _run([pg_tool("pg_restore"), "--list", str(path)], env)
+    return sum(1 for line in listing.splitlines() if line and not line.startswith(";"))
+
+
+def _s3():
+    return boto3.client("s3", region_name=settings.AWS_REGION, endpoint_url=settings.BACKUP_S3_ENDPOINT_URL or None)
+
+
+def _store(local: Path, key: str) -> str:
+    """Keep the file under BACKUP_DIR, or upload it to BACKUP_S3_BUCKET; returns its location."""
+    if settings.BACKUP_S3_BUCKET:
+        _s3().upload_file(str(local), settings.BACKUP_S3_BUCKET, key)
+        return f"s3://{settings.BACKUP_S3_BUCKET}/{key}"
+    target = Path(settings.BACKUP_DIR) / key
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.move(str(local), target)
+    return str(target)
+
+
+def _fetch(location: str, into: Path) -> Path:
+    if location.startswith("s3://"):
+        bucket, key = location[5:].split("/", 1)
+        _s3().download_file(bucket, key, str(into))
+        return into
+    return Path(location)
+
+
+def _stamp() -> str:
+    return timezone.now().strftime("%Y%m%dT%H%M%S%f")
+
+
+def backup_all() -> Backup:
+    args, env = _db_args()
+    with tempfile.TemporaryDirectory() as scratch:
+        dump = Path(scratch) / "full.dump"
+        _run([pg_tool("pg_dump"), *args, "-Fc", "-f", str(dump)], env)
+        entries, size = _verify(dump), dump.stat().st_size
+        location = _store(dump, f"full/{_stamp()}.dump")
+    backup = Backup.objects.create(
+        kind=Backup.Kind.FULL, location=location, size_bytes=size, verified=True, entries=entries
+    )
+    backups_expire()
+    return backup
+
+
+def _public_rows(tenant: Tenant) -> str:
+    from accounts.models import Membership
+    from operations.models import Incident
+    from tenants.models import Domain
+    from usage.models import UsageDaily
+
+    objects = [
+        tenant,
+        *Domain.objects.filter(tenant=tenant),
+        *Membership.objects.filter(tenant=tenant),
+        *UsageDaily.objects.filter(tenant=tenant),
+        *Incident.objects.filter(tenant=tenant),
+    ]
+    return serializers.serialize("json", objects)
+
+
+def backup_tenant(*, tenant: Tenant) -> Backup:
+    """The tenant's schema (pg_dump -n) and its public rows (JSON), both under one stamp."""
+    args, env = _db_args()
+    stamp = _stamp()
+    with tempfile.TemporaryDirectory() as scratch:
+        dump = Path(scratch) / "tenant.dump"
+        _run([pg_tool("pg_dump"), *args, "-Fc", "-n", tenant.schema_name, "-f", str(dump)], env)
+        entries, size = _verify(dump), dump.stat().st_size
+        rows = Path(scratch) / "public.json"
+        rows.write_text(_public_rows(tenant))
+        location = _store(dump, f"tenants/{tenant.slug}/{stamp}.dump")
+        _store(rows, f"tenants/{tenant.slug}/{stamp}.json")
+    return Backup.objects.create(
+        kind=Backup.Kind.TENANT,
+        tenant=tenant,
+        tenant_slug=tenant.slug,
+        location=location,
+        size_bytes=size,
+        verified=True,
+        entries=entries,
+    )
+
+
+def backups_expire(*, now=None) -> int:
+    cutoff = (now or timezone.now()) - timedelta(days=settings.BACKUP_RETENTION_DAYS)
+    expired = list(Backup.objects.filter(created_at__lt=cutoff))
+    for backup in expired:
+        if backup.location.startswith("s3://"):
+            bucket, key = backup.location[5:].split("/", 1)
+            _s3().delete_object(Bucket=bucket, Key=key)
+        else:
+            Path(backup.location).unlink(missing_ok=True)
+            Path(backup.location).with_suffix(".json").unlink(missing_ok=True)
+        backup.delete()
+    return len(expired)
+
+
+def _restore_schema(dump: Path, schema: str, env_args) -> None:
+    """pg_restore -n leaves out the CREATE SCHEMA itself: create it, then restore into it."""
+    args, env = env_args
+    _run([pg_tool("psql"), *args, "-v", "ON_ERROR_STOP=1", "-c", f'CREATE SCHEMA "{schema}"'], env)
+    _run(
+        [
+            pg_tool("pg_restore"),
+            *args,
+            "-d",
+            env["PGDATABASE"],
+            "--no-owner",
+            "--exit-on-error",
+            "-n",
+            schema,
+            str(dump),
+        ],
+        env,
+    )
+
+
+def _public_tables_referenced() -> list[str]:
+    """Public tables that tenant tables point at (foreign keys), read off the template schema."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT DISTINCT rc.relname FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace "
+            "JOIN pg_class rc ON rc.oid = c.confrelid JOIN pg_namespace rn ON rn.oid = rc.relnamespace "
+            "WHERE n.nspname = %s AND c.contype = 'f' AND rn.nspname = 'public' ORDER BY 1",
+            [settings.TENANT_BASE_SCHEMA],
+        )
+        return [name for (name,) in cursor.fetchall()]
+
+
+def restore_tenant(*, backup: Backup, target_slug: str | None = None) -> Tenant:
+    """Restore a tenant backup into its own tenant (schema replaced) or into a new tenant `target_slug`."""
+    from tenants.services import tenant_host
+    from tenants.validation import schema_name_for, validate_slug
+
+    if backup.kind != Backup.Kind.TENANT:
+        raise ValidationError({"backup": "Choose a tenant backup."})
+    with tempfile.TemporaryDirectory() as scratch:
+        dump = _fetch(backup.location, Path(scratch) / "tenant.dump")
+        rows_location = backup.location[: -len(".dump")] + ".json"
+        rows = json.loads(_fetch(rows_location, Path(scratch) / "public.json").read_text())
+        source = next(row for row in rows if row["model"] == "tenants.tenant")
+        source_schema = source["fields"]["schema_name"]
+        if target_slug is None or target_slug == backup.tenant_slug:
+            tenant = Tenant.objects.get(slug=backup.tenant_slug)
+            with connection.cursor() as cursor:
+                cursor.execute(f"DROP SCHEMA IF EXISTS {connection.ops.quote_name(tenant.schema_name)} CASCADE")
+            _restore_schema(dump, source_schema, _db_args())
+            if tenant.status == Tenant.Status.ARCHIVED:
+                tenant.status = Tenant.Status.ACTIVE
+                tenant.save(update_fields=["status"])
+            return tenant
+        validate_slug(target_slug)
+        if Tenant.objects.filter(slug=target_slug).exists():
+            raise ValidationError({"slug": f"A tenant with slug “{target_slug}” already exists."})
+        target_schema = schema_name_for(target_slug)
+        renamed = Path(scratch) / "renamed.dump"
+        scratch_db = f"restore_{_stamp()}"
+        admin_args, admin_env = _db_args("postgres")
+        _run([pg_tool("psql"), *admin_args, "-c", f'CREATE DATABASE "{scratch_db}"'], admin_env)
+        try:
+            scratch_args = _db_args(scratch_db)
+            # The tenant's foreign keys point into public: give the scratch database those tables first.
+            referenced = Path(scratch) / "referenced.dump"
+            main_args, main_env = _db_args()
+            tables = [arg for name in _public_tables_referenced() for arg in ("-t", f"public.{name}")]
+            _run([pg_tool("pg_dump"), *main_args, "-Fc", *tables, "-f", str(referenced)], main_env)
+            _run(
+                [
+                    pg_tool("pg_restore"),
+                    *scratch_args[0],
+                    "-d",
+                    scratch_db,
+                    "--no-owner",
+                    "--exit-on-error",
+                    str(referenced),
+                ],
+                scratch_args[1],
+            )
+            _restore_schema(dump, source_schema, scratch_args)
+            _run(
+                [
+                    pg_tool("psql"),
+                    *scratch_args[0],
+                    "-c",
+                    f'ALTER SCHEMA "{source_schema}" RENAME TO "{target_schema}"',
+                ],
+                scratch_args[1],
+            )
+            _run(
+                [pg_tool("pg_dump"), *scratch_args[0], "-Fc", "-n", target_schema, "-f", str(renamed)], scratch_args[1]
+            )
+        finally:
+            _run(
+                [pg_tool("psql"), *admin_args, "-c", f'DROP DATABASE IF EXISTS "{scratch_db}" WITH (FORCE)'], admin_env
+            )
+        with transaction.atomic():
+            from tenants.models import Domain, Plan
+
+            fields = source["fields"]
+            tenant = Tenant.objects.create(
+                schema_name=target_schema,
+                slug=target_slug,
+                name=f"{fields['name']} (restored)",
+                plan=Plan.objects.filter(pk=fields["plan"]).first(),
+                settings=fields["settings"],
+                status=Tenant.Status.ACTIVE,
+                owner_name=fields["owner_name"],
+                owner_email=fields["owner_email"],
+                owner_squad=fields["owner_squad"],
+                sla=fields["sla"],
+            )
+            Domain.objects.create(domain=tenant_host(target_slug), tenant=tenant, is_primary=True)
+            _restore_schema(renamed, target_schema, _db_args())
+        return tenant

@@ -1,0 +1,135 @@
+"""Suspend, resume, archive a tenant; rotate its credentials. Each audited."""
+
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+
+from operations.services import event_record
+from tenants.models import SecretRotation, Tenant
+from tenants.secrets import SecretNotFound, get_secret_store
+
+TRANSITIONS = {
+    "suspend": ({Tenant.Status.ACTIVE}, Tenant.Status.SUSPENDED, "tenant.suspended"),
+    "resume": ({Tenant.Status.SUSPENDED}, Tenant.Status.ACTIVE, "tenant.resumed"),
+}
+
+
+def tenant_transition(*, tenant: Tenant, to: str, actor, reason: str = "", request=None) -> Tenant:
+    """suspend (active → suspended) or resume (suspended → active): a conditional update, audited."""
+    sources, target, action = TRANSITIONS[to]
+    with transaction.atomic():
+        locked = Tenant.objects.select_for_update().get(pk=tenant.pk)
+        if locked.status not in sources:
+            raise ValidationError({"status": f"A tenant that is {locked.status} cannot be {target.label.lower()} now."})
+        before = locked.status
+        locked.status = target
+        locked.save(update_fields=["status"])  # post_save drops the cached host lookup
+        event_record(
+            action=action,
+            actor=actor,
+            tenant=locked,
+            target_type="tenant",
+            target_id=locked.pk,
+            before={"status": before},
+            after={"status": target, "reason": reason[:300]},
+            request=request,
+        )
+    return locked
+
+
+def tenant_archive(*, tenant: Tenant, actor, request=None) -> Tenant:
+    """Take a final verified backup, then drop the schema; the public rows (roll-ups, audit) stay."""
+    from tenants.backups import backup_tenant
+
+    if tenant.is_public or tenant.status == Tenant.Status.ARCHIVED:
+        raise ValidationError({"status": "This tenant cannot be archived."})
+    backup = backup_tenant(tenant=tenant)
+    if not backup.verified:
+        raise ValidationError({"backup": "The final backup could not be verified; nothing was dropped."})
+    with transaction.atomic():
+        locked = Tenant.objects.select_for_update().get(pk=tenant.pk)
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP SCHEMA IF EXISTS {connection.ops.quote_name(locked.schema_name)} CASCADE")
+        before = locked.status
+        locked.status = Tenant.Status.ARCHIVED
+        locked.save(update_fields=["status"])
+        event_record(
+            action="tenant.archived",
+            actor=actor,
+            tenant=locked,
+            target_type="tenant",
+            target_id=locked.pk,
+            before={"status": before},
+            after={"status": "archived", "backup": backup.location},
+            request=request,
+        )
+    return locked
+
+
+# The platform's own per-tenant credentials; integration tokens rotate through RESET_TOKEN.
+ROTATABLE_KINDS = ("jwt", "webhook", "owner-password")
+
+
+def tenant_secrets(tenant: Tenant) -> list:
+    """Names, versions, tags and dates of the tenant's platform credentials (never values)."""
+    return [
+        meta
+        for meta in get_secret_store().list(tags={"tenant": tenant.slug})
+        if meta.tags.get("kind") in ROTATABLE_KINDS
+    ]
+
+
+def tenant_secret_names(tenant: Tenant) -> list[str]:
+    return [meta.name for meta in tenant_secrets(tenant)]
+
+
+def credential_rotate(
+    *, tenant: Tenant, secret_name: str, actor_email: str, reason: str = "on demand", request=None, actor=None
+):
+    """A new random version of one of the tenant's secrets; the old one is superseded. History keeps no values.
+
+    Rotating the owner's initial password also sets it on the account, so the old one stops working.
+    """
+    if secret_name not in tenant_secret_names(tenant):
+        raise ValidationError({"secret": f"“{secret_name}” is not a secret of {tenant.slug}."})
+    store = get_secret_store()
+    try:
+        meta = store.rotate(secret_name, actor=actor_email)
+    except SecretNotFound:
+        raise ValidationError({"secret": f"“{secret_name}” no longer exists."}) from None
+    if secret_name.endswith("/owner-initial-password"):
+        from accounts.models import User
+
+        owner = User.objects.filter(email=tenant.owner_email).first()
+        if owner is not None:
+            owner.set_password(store.get(secret_name).reveal())
+            owner.save(update_fields=["password"])
+    SecretRotation.objects.create(
+        tenant=tenant, secret_name=secret_name, version=meta.version, requested_by=actor_email, reason=reason
+    )
+    event_record(
+        action="tenant.secret_rotated",
+        actor=actor,
+        actor_email=actor_email,
+        tenant=tenant,
+        target_type="secret",
+        target_id=secret_name,
+        after={"version": meta.version, "reason": reason},
+        request=request,
+    )
+    return meta
+
+
+def scheduled_rotations(*, max_age_days: int) -> int:
+    """Rotate every tenant secret whose current version is older than `max_age_days` (beat)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    cutoff = timezone.now() - timedelta(days=max_age_days)
+    rotated = 0
+    for tenant in Tenant.objects.customers().filter(status=Tenant.Status.ACTIVE):
+        for meta in tenant_secrets(tenant):
+            if meta.created_at and meta.created_at < cutoff:
+                credential_rotate(tenant=tenant, secret_name=meta.name, actor_email="scheduler", reason="scheduled")
+                rotated += 1
+    return rotated

@@ -1,0 +1,237 @@
+"""Provisioning runs, rollback at every step, races, rotation, suspension, backup and restore."""
+
+import re
+
+import psycopg
+import pytest
+from django.core import mail
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test import Client
+from django_tenants.utils import schema_exists, tenant_context
+
+from accounts.models import Membership, User
+from operations.models import OperationalEvent
+from tenants import provisioning
+from tenants.lifecycle import credential_rotate, tenant_transition
+from tenants.models import Domain, SecretRotation, Tenant
+from tenants.provisioning import STEP_NAMES, provisioning_request, provisioning_run, secret_names
+from tenants.secrets import get_secret_store
+
+REQUEST = dict(
+    slug="umbrella",
+    name="Umbrella Corp",
+    plan_code="growth",
+    owner_name="Alice Wesker",
+    owner_email="alice@umbrella.test",
+)
+
+
+def no_trace(slug: str) -> None:
+    assert not Tenant.objects.filter(slug=slug).exists()
+    assert not Domain.objects.filter(domain=f"{slug}.localhost").exists()
+    assert not schema_exists(slug.replace("-", "_"))
+    assert get_secret_store().list(tags={"tenant": slug}) == []
+    assert not User.objects.filter(email=REQUEST["owner_email"]).exists()
+
+
+@pytest.mark.django_db
+def test_provisioning_end_to_end(django_capture_on_commit_callbacks):
+    admin = User.objects.get(email="admin@alquimista.test")
+    run = provisioning_request(**REQUEST, requested_by=admin)
+    with django_capture_on_commit_callbacks(execute=True):
+        run = provisioning_run(run.pk)
+
+    assert run.status == "succeeded", run.error
+    assert [step["status"] for step in run.steps] == ["done"] * len(STEP_NAMES)
+    assert all("started_at" in step and "finished_at" in step for step in run.steps)
+    tenant = Tenant.objects.get(slug="umbrella")
+    assert tenant.status == "active" and tenant.settings["createdBy"]["email"] == "admin@alquimista.test"
+    with tenant_context(tenant):
+        from agents.models import TenantAgent
+
+        assert sorted(TenantAgent.objects.values_list("agent_type__code", flat=True)) == [
+            "email-nurture",
+            "whatsapp-sdr",
+        ]
+    names = {meta.name: meta.tags for meta in get_secret_store().list(tags={"tenant": "umbrella"})}
+    assert set(names) == set(secret_names("umbrella").values())
+    assert names["tenant/umbrella/jwt-signing-key"]["requested_by"] == "admin@alquimista.test"
+    owner = User.objects.get(email="alice@umbrella.test")
+    assert Membership.objects.get(user=owner, tenant=tenant).role == "TENANT_ADMIN"
+    password = get_secret_store().get("tenant/umbrella/owner-initial-password").reveal()
+    assert len(mail.outbox) == 1 and "http://umbrella.localhost:8000/reset/" in mail.outbox[0].body
+    assert password not in mail.outbox[0].body and password not in str(run.steps)
+    assert OperationalEvent.objects.filter(action="tenant.provisioned", tenant=tenant).count() == 1
+    prechecks = next(step for step in run.steps if step["name"] == "prechecks")
+    assert set(prechecks["numbers"]) == {"postgres_connections", "database_size", "redis_memory"}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("failing", STEP_NAMES[1:])
+def test_a_failure_at_any_step_leaves_no_trace(monkeypatch, failing):
+    original = getattr(provisioning, f"step_{failing}")
+
+    def fail_after(run, recorder, created):
+        original(run, recorder, created)
+        raise RuntimeError(f"injected failure in {failing}")
+
+    monkeypatch.setattr(provisioning, f"step_{failing}", fail_after)
+    run = provisioning_run(provisioning_request(**REQUEST).pk)
+
+    assert run.status == "failed" and run.failed_step == failing and "injected failure" in run.error
+    no_trace("umbrella")
+    monkeypatch.undo()
+    assert provisioning_run(provisioning_request(**REQUEST).pk).status == "succeeded"  # retrying is safe
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "overrides, field",
+    [
+        ({"slug": "www"}, "slug"),
+        ({"slug": "Bad_Slug"}, "slug"),
+        ({"slug": "acme"}, "slug"),
+        ({"plan_code": "platinum"}, "plan"),
+        ({"owner_email": ""}, "owner_email"),
+        ({"owner_email": "not-an-email"}, "owner_email"),
+        ({"name": " "}, "name"),
+    ],
+)
+def test_bad_requests_are_field_errors_and_nothing_is_created(overrides, field):
+    from tenants.models import ProvisioningRun
+
+    before = ProvisioningRun.objects.count()
+    with pytest.raises(ValidationError) as error:
+        provisioning_request(**{**REQUEST, **overrides})
+    assert field in error.value.message_dict
+    assert ProvisioningRun.objects.count() == before
+
+
+@pytest.mark.django_db
+def test_precheck_refusal_names_the_reason(settings):
+    settings.PROVISION_MIN_FREE_CONNECTIONS_PERCENT = 100
+    run = provisioning_run(provisioning_request(**REQUEST).pk)
+    assert run.status == "failed" and run.failed_step == "prechecks"
+    assert "connections in use" in run.error
+    no_trace("umbrella")
+
+
+@pytest.mark.django_db
+def test_two_runs_for_one_slug_one_wins_the_other_fails_cleanly():
+    first, second = provisioning_request(**REQUEST), provisioning_request(**REQUEST)
+    db = connection.settings_dict
+    with psycopg.connect(
+        host=db["HOST"], port=db["PORT"], user=db["USER"], password=db["PASSWORD"], dbname=db["NAME"], autocommit=True
+    ) as other:
+        other.execute(
+            "SELECT pg_advisory_lock(hashtext('provision:umbrella'))"
+        )  # the first run is in progress elsewhere
+        busy = provisioning_run(second.pk)
+        other.execute("SELECT pg_advisory_unlock(hashtext('provision:umbrella'))")
+    assert busy.status == "failed" and "in progress" in busy.error
+
+    won = provisioning_run(first.pk)
+    assert won.status == "succeeded"
+    assert Tenant.objects.filter(slug="umbrella").count() == 1
+
+
+@pytest.mark.django_db
+def test_rotating_the_owner_password_stops_the_old_one_and_keeps_history_without_values():
+    run = provisioning_run(provisioning_request(**REQUEST).pk)
+    tenant = run.tenant
+    name = secret_names("umbrella")["owner_password"]
+    old = get_secret_store().get(name).reveal()
+
+    meta = credential_rotate(tenant=tenant, secret_name=name, actor_email="admin@alquimista.test")
+
+    new = get_secret_store().get(name).reveal()
+    login = (
+        lambda password: Client(HTTP_HOST="umbrella.localhost")
+        .post("/login/", {"username": "alice@umbrella.test", "password": password})
+        .status_code
+    )  # noqa: E731
+    assert meta.version == 2 and login(old) == 200 and login(new) == 302
+    history = SecretRotation.objects.get(tenant=tenant)
+    assert (history.secret_name, history.version, history.requested_by) == (name, 2, "admin@alquimista.test")
+    assert old not in str(history.__dict__) and new not in str(history.__dict__)
+    with pytest.raises(ValidationError):
+        credential_rotate(tenant=tenant, secret_name="tenant/acme/jwt-signing-key", actor_email="x")
+
+
+@pytest.mark.django_db
+def test_suspended_tenant_pages_api_and_ingestion_are_closed_until_resumed(client_for, acme):
+    admin = User.objects.get(email="admin@alquimista.test")
+    tenant_transition(tenant=acme, to="suspend", actor=admin, reason="unpaid")
+    client = client_for(acme, "admin@acme.test")
+
+    page = client.get("/app/dashboard")
+    api = client.get("/api/tenant/me")
+    ingest = client.post("/api/tenant/agent-requests", {"requests": []}, content_type="application/json")
+    assert page.status_code == 403 and b'data-testid="suspended"' in page.content
+    assert api.status_code == 403 and api.json()["error"]["code"] == "tenant_suspended"
+    assert ingest.status_code == 403
+    with pytest.raises(ValidationError):
+        tenant_transition(tenant=acme, to="suspend", actor=admin)
+
+    tenant_transition(tenant=acme, to="resume", actor=admin)
+    assert client.get("/app/dashboard").status_code == 200
+    assert list(
+        OperationalEvent.objects.filter(tenant=acme, action__in=["tenant.suspended", "tenant.resumed"])
+        .values_list("action", flat=True)
+        .order_by("id")
+    ) == ["tenant.suspended", "tenant.resumed"]
+
+
+def test_audit_isolation_command_passes_and_catches_a_leak(transactional_db_free):
+    from django.core.management import CommandError, call_command
+
+    call_command("audit_isolation")
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE public.integrations_integration (id int)")
+    try:
+        with pytest.raises(CommandError, match="public"):
+            call_command("audit_isolation")
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TABLE public.integrations_integration")
+
+
+def rows_of(tenant) -> dict:
+    with tenant_context(tenant), connection.cursor() as cursor:
+        result = {}
+        for table in ("agents_tenantagent", "integrations_integration", "usage_agentrequest"):
+            cursor.execute(f"SELECT * FROM {table} ORDER BY id")
+            result[table] = cursor.fetchall()
+        return result
+
+
+def test_backup_destroy_restore_gives_back_every_row(transactional_db_free, tmp_path, settings):
+    from tenants.backups import backup_all, backup_tenant, restore_tenant
+
+    settings.BACKUP_DIR = str(tmp_path)
+    initech = Tenant.objects.get(slug="initech")
+    before = rows_of(initech)
+    backup = backup_tenant(tenant=initech)
+    full = backup_all()
+    try:
+        assert backup.verified and backup.entries > 0 and full.verified and full.size_bytes > backup.size_bytes
+        with tenant_context(initech), connection.cursor() as cursor:
+            cursor.execute("DELETE FROM usage_agentrequest; DELETE FROM integrations_integration")
+        assert rows_of(initech)["usage_agentrequest"] == []
+
+        restore_tenant(backup=backup)
+        assert rows_of(initech) == before
+
+        copy = restore_tenant(backup=backup, target_slug="initech-copy")
+        assert rows_of(copy) == before and copy.schema_name == "initech_copy"
+    finally:
+        from tenants.models import Backup
+
+        copy = Tenant.objects.filter(slug="initech-copy").first()
+        if copy is not None:
+            with connection.cursor() as cursor:
+                cursor.execute("DROP SCHEMA IF EXISTS initech_copy CASCADE")
+            copy.delete()
+        Backup.objects.filter(pk__in=[backup.pk, full.pk]).delete()
+    assert re.match(r".*/tenants/initech/\d+T\d+\.dump$", backup.location)
