@@ -146,11 +146,11 @@ def test_rotating_the_owner_password_stops_the_old_one_and_keeps_history_without
     meta = credential_rotate(tenant=tenant, secret_name=name, actor_email="admin@alquimista.test")
 
     new = get_secret_store().get(name).reveal()
-    login = (
-        lambda password: Client(HTTP_HOST="umbrella.localhost")
-        .post("/login/", {"username": "alice@umbrella.test", "password": password})
-        .status_code
-    )  # noqa: E731
+
+    def login(password):
+        client = Client(HTTP_HOST="umbrella.localhost")
+        return client.post("/login/", {"username": "alice@umbrella.test", "password": password}).status_code
+
     assert meta.version == 2 and login(old) == 200 and login(new) == 302
     history = SecretRotation.objects.get(tenant=tenant)
     assert (history.secret_name, history.version, history.requested_by) == (name, 2, "admin@alquimista.test")
