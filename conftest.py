@@ -55,6 +55,11 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture(autouse=True)
+def _backups_in_a_temporary_folder(settings, tmp_path_factory):
+    settings.BACKUP_DIR = str(tmp_path_factory.getbasetemp() / "backups")
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache_and_schema():
     cache.clear()
     yield

@@ -10,6 +10,7 @@ from alquimista.urls_common import handler403, handler404, handler500  # noqa: F
 from alquimista.urls_common import urlpatterns as common
 from dashboards import views
 from operations import api as operations_api
+from tenants import api as tenants_api
 from usage import api as usage_api
 
 urlpatterns = [
@@ -56,6 +57,35 @@ urlpatterns = [
         name="api-internal-batch",
     ),
     path("api/internal/events", operations_api.EventsView.as_view(), name="api-internal-events"),
+    path(
+        "api/internal/provisioning-runs/<uuid:run_id>",
+        tenants_api.ProvisioningRunView.as_view(),
+        name="api-internal-provisioning-run",
+    ),
+    *[
+        path(
+            f"api/internal/tenants/<int:tenant_id>/{transition}",
+            tenants_api.TenantTransitionView.as_view(transition=transition),
+            name=f"api-internal-tenant-{transition}",
+        )
+        for transition in ("suspend", "resume", "archive")
+    ],
+    path(
+        "api/internal/tenants/<int:tenant_id>/secrets",
+        tenants_api.TenantSecretsView.as_view(),
+        name="api-internal-tenant-secrets",
+    ),
+    path(
+        "api/internal/tenants/<int:tenant_id>/backups",
+        tenants_api.TenantBackupView.as_view(),
+        name="api-internal-tenant-backup",
+    ),
+    path("api/internal/backups", tenants_api.BackupsView.as_view(), name="api-internal-backups"),
+    path(
+        "api/internal/backups/<int:backup_id>/restore",
+        tenants_api.BackupRestoreView.as_view(),
+        name="api-internal-backup-restore",
+    ),
     path(
         "api/internal/incidents/<int:incident_id>/acknowledge",
         usage_api.InternalIncidentTransitionView.as_view(transition="acknowledge"),

@@ -69,8 +69,13 @@ def _store(local: Path, key: str) -> str:
 def _fetch(location: str, into: Path) -> Path:
     if location.startswith("s3://"):
         bucket, key = location[5:].split("/", 1)
-        _s3().download_file(bucket, key, str(into))
+        try:
+            _s3().download_file(bucket, key, str(into))
+        except Exception as exc:
+            raise ValidationError({"backup": f"{location} cannot be read ({type(exc).__name__})."}) from None
         return into
+    if not Path(location).is_file():
+        raise ValidationError({"backup": f"{location} is missing."})
     return Path(location)
 
 

@@ -143,9 +143,9 @@ class InternalTenantSerializer(serializers.Serializer):
 
 
 class InternalTenantsView(PolicyAPIView):
-    """Every tenant, filtered (search, status, plan), ordered and paginated."""
+    """GET: every tenant, filtered (search, status, plan), ordered and paginated. POST: provision a tenant (202)."""
 
-    required_action = Action.VIEW_COMPANY_PANEL
+    required_actions = {"GET": Action.VIEW_COMPANY_PANEL, "POST": Action.MANAGE_TENANT_LIFECYCLE}
     cache_seconds = INTERNAL_READ_SECONDS
     serializer_class = InternalTenantSerializer
     ORDERINGS = ("name", "-name", "created_at", "-created_at", "requests_30d", "-requests_30d", "status", "-status")
@@ -177,6 +177,29 @@ class InternalTenantsView(PolicyAPIView):
         )
         page = self.paginate_queryset(tenants)
         return self.get_paginated_response(InternalTenantSerializer(page, many=True).data)
+
+    @extend_schema(responses={202: OpenApiTypes.OBJECT})
+    def post(self, request):
+        from tenants.api import ProvisioningRunSerializer, ProvisionRequestSerializer, provision_start
+        from tenants.provisioning import provisioning_request
+
+        payload = ProvisionRequestSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        run = provisioning_request(
+            slug=data["slug"],
+            name=data["name"],
+            plan_code=data["plan"],
+            owner_name=data["owner_name"],
+            owner_email=data["owner_email"],
+            owner_squad=data["owner_squad"],
+            sla=data["sla"],
+            contacts=data["contacts"],
+            requested_by=request.user,
+            request=request,
+        )
+        provision_start(run)
+        return Response(ProvisioningRunSerializer(run).data, status=status.HTTP_202_ACCEPTED)
 
 
 class InternalTenantDetailView(PolicyAPIView):

@@ -119,7 +119,12 @@ def fill(route: str, acme, fixtures) -> str:
         "session_id": 999999,
         "incident_id": fixtures["incident"].pk,
     }
-    values.update(command_id=fixtures["command"].pk, batch_id=fixtures["batch"].pk)
+    values.update(
+        command_id=fixtures["command"].pk,
+        batch_id=fixtures["batch"].pk,
+        run_id=fixtures["run"].pk,
+        backup_id=fixtures["backup"].pk,
+    )
     path = route
     for name, value in values.items():
         path = path.replace(f"<int:{name}>", str(value)).replace(f"<uuid:{name}>", str(value))
@@ -139,7 +144,16 @@ def fixtures(acme):
     admin = User.objects.get(email="admin@alquimista.test")
     command, _ = command_create(tenant=acme, command_type="HEALTH_CHECK", actor=admin, enqueue=False)
     batch = batch_create(command_type="HEALTH_CHECK", tenants=[acme], parameters={}, concurrency=1, actor=admin)
+    from tenants.models import Backup
+    from tenants.provisioning import provisioning_request
+
+    run = provisioning_request(
+        slug="matrix-co", name="Matrix", plan_code="starter", owner_name="M", owner_email="m@matrix.test"
+    )
+    backup = Backup.objects.create(kind="tenant", tenant_slug="acme", location="/nonexistent/acme.dump")
     return {
+        "run": run,
+        "backup": backup,
         "key": key,
         "member": User.objects.get(email="user@acme.test"),
         "incident": incident,

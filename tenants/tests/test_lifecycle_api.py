@@ -1,0 +1,63 @@
+import pytest
+
+from tenants.models import ProvisioningRun, Tenant
+from tenants.provisioning import provisioning_run
+
+pytestmark = pytest.mark.django_db
+
+BODY = {"slug": "wonka", "name": "Wonka", "plan": "starter", "owner_name": "Willy", "owner_email": "willy@wonka.test"}
+
+
+def post(client, path, data=None):
+    return client.post(path, data or {}, content_type="application/json")
+
+
+def test_admin_provisions_through_the_api_and_follows_the_run(
+    client_for, public_tenant, django_capture_on_commit_callbacks
+):
+    admin = client_for(public_tenant, "admin@alquimista.test")
+    with django_capture_on_commit_callbacks() as queued:
+        response = post(admin, "/api/internal/tenants", BODY)
+    assert response.status_code == 202 and response.json()["status"] == "pending" and len(queued) == 1
+
+    provisioning_run(response.json()["id"])  # what the worker does with the queued task
+    run = admin.get(f"/api/internal/provisioning-runs/{response.json()['id']}").json()
+    assert run["status"] == "succeeded" and [s["status"] for s in run["steps"]] == ["done"] * 9
+    assert Tenant.objects.get(slug="wonka").status == "active"
+
+
+def test_support_cannot_provision_and_bad_input_names_the_field(client_for, public_tenant):
+    assert post(client_for(public_tenant, "support@alquimista.test"), "/api/internal/tenants", BODY).status_code == 403
+    response = post(
+        client_for(public_tenant, "admin@alquimista.test"),
+        "/api/internal/tenants",
+        {**BODY, "slug": "admin", "owner_email": ""},
+    )
+    assert response.status_code == 400 and {"slug", "owner_email"} <= set(response.json()["error"]["fields"])
+    assert not ProvisioningRun.objects.filter(slug__in=["wonka", "admin"]).exists()
+
+
+def test_secrets_are_listed_without_values_and_rotated_by_admins_only(client_for, public_tenant):
+    admin = client_for(public_tenant, "admin@alquimista.test")
+    run = provisioning_run(post(admin, "/api/internal/tenants", BODY).json()["id"])
+    url = f"/api/internal/tenants/{run.tenant_id}/secrets"
+
+    listed = client_for(public_tenant, "support@alquimista.test").get(url)
+    names = [s["name"] for s in listed.json()]
+    assert names == [
+        "tenant/wonka/jwt-signing-key",
+        "tenant/wonka/owner-initial-password",
+        "tenant/wonka/webhook-api-key",
+    ]
+    assert "value" not in listed.content.decode()
+    assert post(client_for(public_tenant, "support@alquimista.test"), url, {"name": names[0]}).status_code == 403
+    rotated = post(admin, url, {"name": names[0]})
+    assert rotated.status_code == 201 and rotated.json() == {"name": names[0], "version": 2}
+    assert post(admin, url, {"name": "tenant/acme/jwt-signing-key"}).status_code == 400
+
+
+def test_suspend_and_resume_through_the_api(client_for, public_tenant, acme):
+    admin = client_for(public_tenant, "admin@alquimista.test")
+    assert post(admin, f"/api/internal/tenants/{acme.pk}/suspend", {"reason": "unpaid"}).json()["status"] == "suspended"
+    assert post(admin, f"/api/internal/tenants/{acme.pk}/suspend").status_code == 400
+    assert post(admin, f"/api/internal/tenants/{acme.pk}/resume").json()["status"] == "active"
