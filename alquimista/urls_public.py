@@ -8,7 +8,7 @@ from accounts import api as accounts_api
 from accounts import views as account_views
 from alquimista.urls_common import handler403, handler404, handler500  # noqa: F401
 from alquimista.urls_common import urlpatterns as common
-from dashboards import views
+from dashboards import operations_views, views
 from operations import api as operations_api
 from tenants import api as tenants_api
 from usage import api as usage_api
@@ -19,6 +19,44 @@ urlpatterns = [
     path("app/company", views.company_overview, name="company-overview"),
     path("app/company/tenants", views.company_tenants, name="company-tenants"),
     path("app/company/tenants/<int:tenant_id>/view-as", account_views.view_as_start_page, name="view-as-start"),
+    path("app/company/commands", operations_views.commands_page, name="company-commands"),
+    path("app/company/commands/new", operations_views.command_create_page, name="company-command-create"),
+    path("app/company/commands/batches", operations_views.batch_create_page, name="company-batch-create"),
+    path("app/company/commands/batches/<uuid:batch_id>", operations_views.batch_page, name="company-batch"),
+    path("app/company/commands/<uuid:command_id>", operations_views.command_page, name="company-command"),
+    *[
+        path(
+            f"app/company/commands/<uuid:command_id>/{action}",
+            operations_views.command_action_page,
+            {"action": action},
+            name=f"company-command-{action}",
+        )
+        for action in ("cancel", "retry")
+    ],
+    path("app/company/events", operations_views.events_page, name="company-events"),
+    path("app/company/provision", operations_views.provision_page, name="company-provision"),
+    path(
+        "app/company/provision/<uuid:run_id>", operations_views.provisioning_run_page, name="company-provisioning-run"
+    ),
+    path(
+        "app/company/tenants/<int:tenant_id>/operations",
+        operations_views.tenant_operations_page,
+        name="company-tenant-operations",
+    ),
+    path(
+        "app/company/tenants/<int:tenant_id>/secrets/rotate",
+        operations_views.tenant_secret_rotate,
+        name="company-tenant-secret-rotate",
+    ),
+    *[
+        path(
+            f"app/company/tenants/<int:tenant_id>/{action}",
+            operations_views.tenant_lifecycle_action,
+            {"action": action},
+            name=f"company-tenant-{action}",
+        )
+        for action in ("suspend", "resume", "archive", "backup")
+    ],
     path("admin/", admin.site.urls),
     path("api/internal/tenants", usage_api.InternalTenantsView.as_view(), name="api-internal-tenants"),
     path(

@@ -289,6 +289,12 @@ def batch_create(
     *, command_type: str, tenants, parameters: dict | None, concurrency: int, actor, selection: str = "", request=None
 ) -> CommandBatch:
     """One command per tenant, all validated first (nothing is created if one is invalid), `concurrency` running at once."""
+    if command_type not in CommandType.values:
+        raise ValidationError({"type": f"One of {', '.join(CommandType.values)}."})
+    if actor is not None and not can(actor, required_action(command_type)):
+        from django.core.exceptions import PermissionDenied
+
+        raise PermissionDenied(f"Your role may not run {command_type}.")
     tenants = list(tenants)
     if not tenants:
         raise ValidationError({"tenants": "Select at least one tenant."})
