@@ -1,4 +1,5 @@
 """Usage in the browser: a tenant switches periods; staff search and filter tenants."""
+
 import pytest
 
 from tests.e2e.conftest import log_in
@@ -13,7 +14,9 @@ def test_tenant_admin_switches_7d_to_90d_and_chart_and_totals_change(page, live_
     points_7 = page.evaluate("document.querySelector('[data-testid=requests-chart]')._chart.data.labels.length")
 
     page.locator('[data-period="90d"]').first.click()
-    page.wait_for_function("document.querySelector('[data-testid=requests-chart]')._chart && document.querySelector('[data-testid=requests-chart]')._chart.data.labels.length === 90")
+    page.wait_for_function(
+        "document.querySelector('[data-testid=requests-chart]')._chart && document.querySelector('[data-testid=requests-chart]')._chart.data.labels.length === 90"
+    )
     ninety = int(page.get_by_test_id("total-requests").inner_text().replace(",", "").split()[0])
 
     assert points_7 == 7
