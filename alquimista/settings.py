@@ -58,6 +58,7 @@ TENANT_APPS = [
     "agents",
     "integrations",
     "usage",
+    "dispatch",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -283,6 +284,15 @@ PROVISION_MIN_FREE_CONNECTIONS_PERCENT = env_int("PROVISION_MIN_FREE_CONNECTIONS
 PROVISION_DATABASE_BUDGET_BYTES = env_int("PROVISION_DATABASE_BUDGET_GB", 50) * 2**30
 PROVISION_REDIS_BUDGET_BYTES = env_int("PROVISION_REDIS_BUDGET_MB", 512) * 2**20
 CREDENTIAL_ROTATION_DAYS = env_int("CREDENTIAL_ROTATION_DAYS", 90)
+
+# Lead dispatch: nothing is ever sent unless enabled here AND for the tenant (by an INTERNAL_ADMIN).
+DISPATCH_ENABLED = env_bool("DISPATCH_ENABLED", False)
+DISPATCH_COOLDOWN_DAYS = env_int("DISPATCH_COOLDOWN_DAYS", 7)
+DISPATCH_QUIET_START_HOUR = env_int("DISPATCH_QUIET_START_HOUR", 21)
+DISPATCH_QUIET_END_HOUR = env_int("DISPATCH_QUIET_END_HOUR", 8)
+DISPATCH_RATE_PER_HOUR = env_int("DISPATCH_RATE_PER_HOUR", 200)
+DISPATCH_MAX_ATTEMPTS = env_int("DISPATCH_MAX_ATTEMPTS", 3)
+WHATSAPP_API_BASE_URL = env_str("WHATSAPP_API_BASE_URL", "https://graph.facebook.com/v20.0")
 
 # Backups: pg_dump into BACKUP_DIR, or into an S3 bucket when BACKUP_S3_BUCKET is set.
 BACKUP_DIR = env_str("BACKUP_DIR", str(DATA_DIR / "backups"))

@@ -1,0 +1,165 @@
+"""Tenant API for leads and dispatch; internal API for the per-tenant flag."""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.shortcuts import get_object_or_404
+from django_tenants.utils import tenant_context
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import exceptions, status
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+
+from accounts.policy import Action
+from alquimista.api.views import PolicyAPIView
+from dispatch.imports import leads_import
+from dispatch.models import DispatchDecision, DispatchRun, Lead
+from dispatch.serializers import (
+    DispatchDecisionSerializer,
+    DispatchRunCreateSerializer,
+    DispatchRunSerializer,
+    LeadSerializer,
+)
+from dispatch.services import dispatch_enabled_for, dispatch_flag_set, dispatch_run_create
+from tenants.selectors import customer_tenant_or_404
+
+READ_WRITE = {
+    "GET": Action.VIEW_TENANT_DASHBOARD,
+    "POST": Action.MANAGE_LEADS,
+    "PATCH": Action.MANAGE_LEADS,
+    "DELETE": Action.MANAGE_LEADS,
+}
+
+
+class LeadsView(PolicyAPIView):
+    required_actions = READ_WRITE
+    serializer_class = LeadSerializer
+
+    @extend_schema(parameters=[OpenApiParameter("status", str), OpenApiParameter("search", str)])
+    def get(self, request):
+        leads = Lead.objects.all()
+        if request.query_params.get("status"):
+            if request.query_params["status"] not in Lead.Status.values:
+                raise exceptions.ValidationError({"status": [f"Must be one of {', '.join(Lead.Status.values)}."]})
+            leads = leads.filter(status=request.query_params["status"])
+        if request.query_params.get("search"):
+            leads = leads.filter(name__icontains=request.query_params["search"])
+        page = self.paginate_queryset(leads)
+        return self.get_paginated_response(LeadSerializer(page, many=True).data)
+
+    def post(self, request):
+        serializer = LeadSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return Response(LeadSerializer(serializer.save()).data, status=status.HTTP_201_CREATED)
+
+
+class LeadDetailView(PolicyAPIView):
+    required_actions = READ_WRITE
+    serializer_class = LeadSerializer
+
+    def get(self, request, lead_id: int):
+        return Response(LeadSerializer(get_object_or_404(Lead, pk=lead_id)).data)
+
+    def patch(self, request, lead_id: int):
+        serializer = LeadSerializer(get_object_or_404(Lead, pk=lead_id), data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        return Response(LeadSerializer(serializer.save()).data)
+
+    def delete(self, request, lead_id: int):
+        get_object_or_404(Lead, pk=lead_id).delete()
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class LeadImportView(PolicyAPIView):
+    """POST a CSV file (field `file`): all rows or none; errors name the line and field."""
+
+    required_action = Action.MANAGE_LEADS
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+
+    @extend_schema(
+        request={
+            "multipart/form-data": {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}}}
+        },
+        responses=OpenApiTypes.OBJECT,
+    )
+    def post(self, request):
+        upload = request.FILES.get("file")
+        if upload is None:
+            raise exceptions.ValidationError({"file": ["Attach a CSV file."]})
+        return Response({"imported": leads_import(content=upload.read())}, status=status.HTTP_201_CREATED)
+
+
+class DispatchRunsView(PolicyAPIView):
+    required_actions = {"GET": Action.VIEW_TENANT_DASHBOARD, "POST": Action.MANAGE_LEADS}
+    serializer_class = DispatchRunSerializer
+
+    def get(self, request):
+        page = self.paginate_queryset(DispatchRun.objects.all())
+        return self.get_paginated_response(DispatchRunSerializer(page, many=True).data)
+
+    @extend_schema(request=DispatchRunCreateSerializer, responses={202: DispatchRunSerializer})
+    def post(self, request):
+        payload = DispatchRunCreateSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        run = dispatch_run_create(
+            tenant=request.tenant,
+            actor=request.user,
+            dry_run=payload.validated_data["dry_run"],
+            batch_size=payload.validated_data["batch_size"],
+            request=request,
+        )
+        return Response(DispatchRunSerializer(run).data, status=status.HTTP_202_ACCEPTED)
+
+
+class DispatchDecisionsView(PolicyAPIView):
+    required_action = Action.VIEW_TENANT_DASHBOARD
+    serializer_class = DispatchDecisionSerializer
+
+    @extend_schema(
+        parameters=[OpenApiParameter("run", int), OpenApiParameter("channel", str), OpenApiParameter("reason", str)]
+    )
+    def get(self, request):
+        decisions = DispatchDecision.objects.select_related("lead")
+        params = request.query_params
+        if params.get("run"):
+            if not params["run"].isdigit():
+                raise exceptions.ValidationError({"run": ["Must be a run id."]})
+            decisions = decisions.filter(run_id=params["run"])
+        if params.get("channel"):
+            decisions = decisions.filter(channel=params["channel"])
+        if params.get("reason"):
+            decisions = decisions.filter(reason_code=params["reason"])
+        page = self.paginate_queryset(decisions)
+        return self.get_paginated_response(DispatchDecisionSerializer(page, many=True).data)
+
+
+class InternalDispatchView(PolicyAPIView):
+    """A tenant's dispatch state (flag, last run, counts); POST {"enabled": bool} sets its flag (admins)."""
+
+    required_actions = {"GET": Action.VIEW_COMPANY_PANEL, "POST": Action.ENABLE_DISPATCH}
+
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    def get(self, request, tenant_id: int):
+        return Response(dispatch_state(customer_tenant_or_404(tenant_id)))
+
+    @extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
+    def post(self, request, tenant_id: int):
+        tenant = customer_tenant_or_404(tenant_id)
+        if not isinstance(request.data.get("enabled"), bool):
+            raise exceptions.ValidationError({"enabled": ["true or false."]})
+        try:
+            dispatch_flag_set(tenant=tenant, enabled=request.data["enabled"], actor=request.user, request=request)
+        except DjangoValidationError as error:
+            raise exceptions.ValidationError(error.message_dict) from None
+        return Response(dispatch_state(tenant))
+
+
+def dispatch_state(tenant) -> dict:
+    with tenant_context(tenant):
+        last = DispatchRun.objects.first()
+        return {
+            "tenant": tenant.slug,
+            "flag": bool(tenant.settings.get("dispatch_enabled")),
+            "effective": dispatch_enabled_for(tenant),
+            "leads": Lead.objects.count(),
+            "last_run": DispatchRunSerializer(last).data if last else None,
+        }

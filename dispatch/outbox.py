@@ -1,0 +1,74 @@
+"""The outbox: deliver queued messages with retries; failed ones wait for REPROCESS_QUEUE."""
+
+from datetime import datetime
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from dispatch.models import OutboundMessage
+from dispatch.senders import SENDERS, SendFailed
+
+
+def deliver(message_id: int) -> str:
+    """Try one delivery of a queued message (inside its tenant's schema). Returns the new status.
+
+    A message already sent is never sent again. On failure the attempt is counted; after
+    DISPATCH_MAX_ATTEMPTS it is left failed for REPROCESS_QUEUE.
+    """
+    message = OutboundMessage.objects.filter(pk=message_id, status=OutboundMessage.Status.QUEUED).first()
+    if message is None:
+        return "skipped"
+    try:
+        SENDERS[message.channel](message)
+    except SendFailed as failure:
+        OutboundMessage.objects.filter(pk=message.pk).update(attempts=F("attempts") + 1, last_error=str(failure)[:500])
+        message.refresh_from_db()
+        if message.attempts >= settings.DISPATCH_MAX_ATTEMPTS:
+            OutboundMessage.objects.filter(pk=message.pk, status=OutboundMessage.Status.QUEUED).update(
+                status=OutboundMessage.Status.FAILED
+            )
+            return "failed"
+        raise
+    OutboundMessage.objects.filter(pk=message.pk, status=OutboundMessage.Status.QUEUED).update(
+        status=OutboundMessage.Status.SENT, sent_at=timezone.now(), attempts=F("attempts") + 1, last_error=""
+    )
+    if message.decision_id:
+        from dispatch.models import DispatchDecision
+
+        DispatchDecision.objects.filter(pk=message.decision_id).update(sent=True, error="")
+    return "sent"
+
+
+def enqueue_delivery(message: OutboundMessage) -> None:
+    from django.db import connection
+
+    from dispatch.tasks import deliver_message
+
+    schema = connection.schema_name
+    transaction.on_commit(lambda: deliver_message.delay(schema, message.pk))
+
+
+def reprocess_failed(*, channel: str | None, since: datetime | None) -> dict:
+    """Re-queue failed messages (optionally one channel, since a time); safe to run twice."""
+    failed = OutboundMessage.objects.filter(status=OutboundMessage.Status.FAILED)
+    if channel:
+        failed = failed.filter(channel=channel)
+    if since:
+        failed = failed.filter(created_at__gte=since)
+    requeued = 0
+    with transaction.atomic():
+        for message in failed.select_for_update(skip_locked=True):
+            OutboundMessage.objects.filter(pk=message.pk, status=OutboundMessage.Status.FAILED).update(
+                status=OutboundMessage.Status.QUEUED, attempts=0
+            )
+            enqueue_delivery(message)
+            requeued += 1
+    return {"requeued": requeued}
+
+
+def register() -> None:
+    from operations.handlers.reprocess_queue import register_reprocessor
+
+    register_reprocessor("dispatch_outbox", reprocess_failed)

@@ -1,0 +1,177 @@
+"""Dispatch runs: decide a channel for each lead, log the decision, and (only when enabled) queue the message."""
+
+from collections import Counter
+from datetime import timedelta
+
+import structlog
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django_tenants.utils import tenant_context
+
+from dispatch.decision import DispatchContext, LeadFacts, decide
+from dispatch.messages import ics_invite, render
+from dispatch.models import DispatchDecision, DispatchRun, Lead, OutboundMessage
+from dispatch.outbox import enqueue_delivery
+from integrations.models import Integration
+from operations.services import event_record
+
+logger = structlog.get_logger("alquimista.dispatch")
+SENDABLE = ("whatsapp", "email", "calendar")
+
+
+def dispatch_enabled_for(tenant) -> bool:
+    """Real sending needs the environment switch AND the tenant's own flag (set by an INTERNAL_ADMIN)."""
+    return bool(settings.DISPATCH_ENABLED and tenant.settings.get("dispatch_enabled"))
+
+
+def dispatch_flag_set(*, tenant, enabled: bool, actor, request=None) -> None:
+    from tenants.models import Tenant
+
+    with transaction.atomic():
+        locked = Tenant.objects.select_for_update().get(pk=tenant.pk)
+        before = bool(locked.settings.get("dispatch_enabled"))
+        locked.settings = {**locked.settings, "dispatch_enabled": bool(enabled)}
+        locked.save(update_fields=["settings"])
+        event_record(
+            action="dispatch.flag_changed",
+            actor=actor,
+            tenant=locked,
+            target_type="tenant",
+            target_id=locked.pk,
+            before={"dispatch_enabled": before},
+            after={"dispatch_enabled": bool(enabled)},
+            request=request,
+        )
+    tenant.settings = locked.settings
+
+
+def dispatch_run_create(*, tenant, actor, dry_run: bool, batch_size: int, request=None) -> DispatchRun:
+    """Record a run; it is dry whenever dispatch is not enabled for the tenant, whatever was asked."""
+    if not 1 <= batch_size <= 5000:
+        raise ValidationError({"batch_size": "Between 1 and 5000."})
+    if tenant.status != "active":
+        raise ValidationError({"tenant": "Dispatch runs only for active tenants."})
+    with tenant_context(tenant):
+        run = DispatchRun.objects.create(
+            started_by_email=actor.email,
+            started_by_id=actor.pk,
+            dry_run=dry_run or not dispatch_enabled_for(tenant),
+            batch_size=batch_size,
+        )
+    from dispatch.tasks import dispatch_run_task
+
+    transaction.on_commit(lambda: dispatch_run_task.delay(tenant.schema_name, run.pk))
+    event_record(
+        action="dispatch.run_started",
+        actor=actor,
+        tenant=tenant,
+        target_type="dispatch_run",
+        target_id=run.pk,
+        after={"dry_run": run.dry_run, "batch_size": batch_size},
+        request=request,
+    )
+    return run
+
+
+def _facts(lead: Lead) -> LeadFacts:
+    return LeadFacts(
+        status=lead.status,
+        last_contacted_at=lead.last_contacted_at,
+        time_zone=lead.time_zone,
+        wants_meeting=lead.wants_meeting,
+        email=lead.email,
+        phone=lead.phone,
+        whatsapp_opt_in=lead.whatsapp_opt_in,
+        email_opt_in=lead.email_opt_in,
+    )
+
+
+def dispatch_run(*, tenant, run_id: int, now=None) -> DispatchRun:
+    """Process up to `batch_size` leads (inside the tenant's schema). Idempotent per lead and day."""
+    now = now or timezone.now()
+    updated = DispatchRun.objects.filter(pk=run_id, status=DispatchRun.Status.PENDING).update(
+        status=DispatchRun.Status.RUNNING, started_at=now
+    )
+    run = DispatchRun.objects.get(pk=run_id)
+    if not updated:
+        return run
+    dry_run = run.dry_run or not dispatch_enabled_for(tenant)
+    active = frozenset(
+        Integration.objects.filter(kind__in=SENDABLE, status=Integration.Status.OK).values_list("kind", flat=True)
+    )
+    sent_last_hour = Counter(
+        OutboundMessage.objects.filter(created_at__gte=now - timedelta(hours=1)).values_list("channel", flat=True)
+    )
+    context = DispatchContext(
+        now=now,
+        cooldown=timedelta(days=settings.DISPATCH_COOLDOWN_DAYS),
+        quiet_start_hour=settings.DISPATCH_QUIET_START_HOUR,
+        quiet_end_hour=settings.DISPATCH_QUIET_END_HOUR,
+        active_channels=active,
+        rate_per_hour=settings.DISPATCH_RATE_PER_HOUR,
+        sent_this_hour=sent_last_hour,
+    )
+    counts = Counter()
+    leads = Lead.objects.exclude(status=Lead.Status.DO_NOT_CONTACT).order_by("last_contacted_at", "pk")[
+        : run.batch_size
+    ]
+    for lead in leads:
+        decision = decide(_facts(lead), context)
+        if decision.outcome == "send":
+            sent_last_hour[decision.channel] += 1  # the context sees this Counter: the run's own sends count too
+        message = render(decision.channel, lead) if decision.channel != "none" else ""
+        with transaction.atomic():
+            row = DispatchDecision.objects.create(
+                run=run,
+                lead=lead,
+                channel=decision.channel,
+                reason_code=decision.reason_code,
+                reason=decision.reason,
+                message=message,
+                dry_run=dry_run,
+            )
+            if decision.outcome == "send" and not dry_run:
+                _queue(lead, decision.channel, message, row, now)
+        counts[f"channel:{decision.channel}"] += 1
+        counts[f"reason:{decision.reason_code}"] += 1
+        logger.info(
+            "dispatch_decision",
+            tenant=tenant.slug,
+            run=run.pk,
+            lead_id=lead.pk,
+            channel=decision.channel,
+            reason=decision.reason_code,
+            dry_run=dry_run,
+        )
+        DispatchRun.objects.filter(pk=run.pk).update(
+            processed=sum(v for k, v in counts.items() if k.startswith("channel:"))
+        )
+    DispatchRun.objects.filter(pk=run.pk).update(
+        status=DispatchRun.Status.DONE, finished_at=timezone.now(), counts=dict(counts), dry_run=dry_run
+    )
+    run.refresh_from_db()
+    return run
+
+
+def _queue(lead: Lead, channel: str, body: str, decision: DispatchDecision, now) -> None:
+    recipient = lead.phone if channel == "whatsapp" else lead.email
+    payload = {
+        "body": body,
+        "subject": "Alquimista" if channel == "email" else "Invitation: Alquimista introduction call",
+    }
+    if channel == "calendar":
+        start = (now + timedelta(days=2)).replace(hour=14, minute=0, second=0, microsecond=0)
+        payload["ics"] = ics_invite(
+            lead=lead, start=start, organizer=settings.DEFAULT_FROM_EMAIL.split("<")[-1].rstrip(">")
+        )
+    message, created = OutboundMessage.objects.get_or_create(
+        dedupe_key=f"{lead.pk}:{channel}:{now.date().isoformat()}",
+        defaults={"decision": decision, "lead": lead, "channel": channel, "recipient": recipient, "payload": payload},
+    )
+    if created:
+        Lead.objects.filter(pk=lead.pk).update(
+            last_contacted_at=now, status=Lead.Status.SCHEDULED if channel == "calendar" else Lead.Status.CONTACTED
+        )
+        enqueue_delivery(message)

@@ -1,0 +1,260 @@
+"""Dispatch end to end with real peers on loopback: an SMTP server (aiosmtpd) and an HTTP server
+standing in for the WhatsApp Cloud API. Flag off: they receive nothing. Flag on: once per lead."""
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from aiosmtpd.controller import Controller
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django_tenants.utils import tenant_context
+
+from accounts.models import User
+from alquimista.celery import app
+from conftest import free_port
+from dispatch.models import DispatchDecision, Lead, OutboundMessage
+from dispatch.services import dispatch_flag_set, dispatch_run, dispatch_run_create
+from integrations.models import Integration
+from operations.commands import command_create, command_run
+
+pytestmark = pytest.mark.django_db
+
+
+class Inbox:
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append((envelope.rcpt_tos, envelope.content.decode(errors="replace")))
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp(settings):
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port
+    yield inbox
+    controller.stop()
+
+
+@pytest.fixture
+def whatsapp(settings):
+    received = []
+
+    class Api(BaseHTTPRequestHandler):
+        def do_POST(self):
+            received.append(
+                (
+                    self.path,
+                    self.headers.get("Authorization", ""),
+                    json.loads(self.rfile.read(int(self.headers["Content-Length"]))),
+                )
+            )
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(b'{"messages": [{"id": "wamid.1"}]}')
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Api)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    settings.WHATSAPP_API_BASE_URL = f"http://127.0.0.1:{server.server_address[1]}/v20.0/123"
+    yield received
+    server.shutdown()
+
+
+@pytest.fixture
+def eager():
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = False
+
+
+@pytest.fixture
+def leads(acme):
+    with tenant_context(acme):
+        Integration.objects.filter(kind__in=["whatsapp", "email"]).update(status="ok")
+        return [
+            Lead.objects.create(name="Wanda WhatsApp", phone="+5511911112222", whatsapp_opt_in=True, time_zone="UTC"),
+            Lead.objects.create(name="Eve Email", email="eve@lead.test", email_opt_in=True, time_zone="UTC"),
+            Lead.objects.create(name="Mia Meeting", email="mia@lead.test", wants_meeting=True, time_zone="UTC"),
+            Lead.objects.create(
+                name="Dan DNC", email="dan@lead.test", email_opt_in=True, status="do_not_contact", time_zone="UTC"
+            ),
+        ]
+
+
+def run_dispatch(tenant, dry_run, capture):
+    from datetime import UTC, datetime
+
+    admin = User.objects.get(email="admin@acme.test")
+    with capture(execute=True):
+        run = dispatch_run_create(tenant=tenant, actor=admin, dry_run=dry_run, batch_size=100)
+    with tenant_context(tenant), capture(execute=True):
+        return dispatch_run(tenant=tenant, run_id=run.pk, now=datetime(2026, 11, 22, 14, tzinfo=UTC))
+
+
+@pytest.mark.parametrize("environment_switch, tenant_flag", [(False, False), (False, True), (True, False)])
+def test_nothing_is_ever_sent_unless_enabled_both_ways(
+    acme, leads, smtp, whatsapp, eager, settings, environment_switch, tenant_flag, django_capture_on_commit_callbacks
+):
+    settings.DISPATCH_ENABLED = environment_switch
+    acme.settings = {**acme.settings, "dispatch_enabled": tenant_flag}
+    acme.save(update_fields=["settings"])
+
+    run = run_dispatch(acme, dry_run=False, capture=django_capture_on_commit_callbacks)
+
+    assert run.dry_run is True
+    with tenant_context(acme):
+        decisions = {
+            d.lead.name: (d.channel, d.reason_code, d.dry_run, d.sent)
+            for d in DispatchDecision.objects.select_related("lead")
+        }
+        assert not OutboundMessage.objects.exists()
+    assert decisions == {
+        "Wanda WhatsApp": ("whatsapp", "WHATSAPP", True, False),
+        "Eve Email": ("email", "EMAIL", True, False),
+        "Mia Meeting": ("calendar", "MEETING_INVITE", True, False),
+    }
+    assert smtp.messages == [] and whatsapp == []
+
+
+def test_enabled_dispatch_sends_exactly_once_per_lead_across_two_runs(
+    acme, leads, smtp, whatsapp, eager, settings, django_capture_on_commit_callbacks
+):
+    settings.DISPATCH_ENABLED = True
+    dispatch_flag_set(tenant=acme, enabled=True, actor=User.objects.get(email="admin@alquimista.test"))
+
+    first = run_dispatch(acme, dry_run=False, capture=django_capture_on_commit_callbacks)
+    second = run_dispatch(acme, dry_run=False, capture=django_capture_on_commit_callbacks)
+
+    assert first.dry_run is False and first.counts["reason:WHATSAPP"] == 1
+    assert second.counts == {"channel:none": 3, "reason:COOLDOWN": 3}
+    recipients = sorted(rcpt for rcpts, _ in smtp.messages for rcpt in rcpts)
+    assert recipients == ["eve@lead.test", "mia@lead.test"]
+    assert "BEGIN:VCALENDAR" in next(body for rcpts, body in smtp.messages if rcpts == ["mia@lead.test"])
+    assert len(whatsapp) == 1 and whatsapp[0][2]["to"] == "5511911112222" and whatsapp[0][1].startswith("Bearer ")
+    with tenant_context(acme):
+        assert OutboundMessage.objects.filter(status="sent").count() == 3
+        assert Lead.objects.get(name="Mia Meeting").status == "scheduled"
+
+
+def test_failed_sends_are_retried_then_left_failed_then_reprocessed(
+    acme, leads, eager, settings, django_capture_on_commit_callbacks
+):
+    settings.DISPATCH_ENABLED = True
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", free_port()  # nobody listens: every attempt fails
+    settings.WHATSAPP_API_BASE_URL = f"http://127.0.0.1:{free_port()}"
+    dispatch_flag_set(tenant=acme, enabled=True, actor=User.objects.get(email="admin@alquimista.test"))
+
+    run_dispatch(acme, dry_run=False, capture=django_capture_on_commit_callbacks)
+
+    with tenant_context(acme):
+        failed = list(OutboundMessage.objects.values_list("channel", "status", "attempts"))
+    assert sorted(failed) == [("calendar", "failed", 3), ("email", "failed", 3), ("whatsapp", "failed", 3)]
+
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=settings.EMAIL_PORT)
+    controller.start()
+    try:
+        admin = User.objects.get(email="admin@alquimista.test")
+        with django_capture_on_commit_callbacks(execute=True):
+            command, _ = command_create(
+                tenant=acme, command_type="REPROCESS_QUEUE", parameters={"channel": "email"}, actor=admin, enqueue=False
+            )
+            command = command_run(command.pk)
+    finally:
+        controller.stop()
+    assert command.status == "SUCCESS" and command.output["requeued"] == 1
+    assert [rcpts for rcpts, _ in inbox.messages] == [["eve@lead.test"]]
+    with tenant_context(acme):
+        assert OutboundMessage.objects.get(channel="email").status == "sent"
+        assert OutboundMessage.objects.get(channel="whatsapp").status == "failed"
+
+
+def test_csv_import_writes_all_rows_or_none_naming_line_and_field(acme, client_for):
+    client = client_for(acme, "admin@acme.test")
+    good = b"name,phone,email,whatsapp_opt_in,email_opt_in,time_zone\nAna,+5511900000001,,yes,,America/Sao_Paulo\nBia,,bia@x.test,,sim,\n"
+    bad = b"name,phone,email,time_zone\nCarla,+5511900000002,,UTC\nDora,12345,,UTC\nEla,,not-an-email,Mars/Base\n"
+
+    refused = client.post("/api/tenant/leads/import", {"file": SimpleUploadedFile("bad.csv", bad)})
+    accepted = client.post("/api/tenant/leads/import", {"file": SimpleUploadedFile("good.csv", good)})
+
+    rows = refused.json()["error"]["fields"]["rows"]
+    assert (
+        refused.status_code == 400
+        and any(r.startswith("line 3: phone") for r in rows)
+        and any(r.startswith("line 4: email") for r in rows)
+    )
+    assert any(r.startswith("line 4: time_zone") for r in rows)
+    assert accepted.status_code == 201 and accepted.json() == {"imported": 2}
+    with tenant_context(acme):
+        assert sorted(Lead.objects.values_list("name", flat=True)) == ["Ana", "Bia"]
+        assert Lead.objects.get(name="Bia").email_opt_in is True
+
+
+def test_lead_api_rules_and_isolation(acme, globex, client_for):
+    admin, user = client_for(acme, "admin@acme.test"), client_for(acme, "user@acme.test")
+    created = admin.post(
+        "/api/tenant/leads", {"name": "Zed", "phone": "+5511999999999"}, content_type="application/json"
+    )
+    assert created.status_code == 201
+    assert admin.post("/api/tenant/leads", {"name": "No contact"}, content_type="application/json").json()["error"][
+        "fields"
+    ] == {"phone": ["Give a phone or an e-mail."]}
+    assert (
+        user.post("/api/tenant/leads", {"name": "X", "email": "x@x.test"}, content_type="application/json").status_code
+        == 403
+    )
+    assert user.get("/api/tenant/leads").json()["count"] == 1
+    assert client_for(globex, "admin@globex.test").get("/api/tenant/leads").json()["count"] == 0
+    assert client_for(globex, "admin@acme.test").get("/api/tenant/leads").status_code == 404
+    lead_id = created.json()["id"]
+    assert client_for(globex, "admin@globex.test").get(f"/api/tenant/leads/{lead_id}").status_code == 404
+
+
+def test_only_internal_admins_set_the_tenant_flag_and_it_is_audited(acme, client_for, public_tenant):
+    from operations.models import OperationalEvent
+
+    url = f"/api/internal/tenants/{acme.pk}/dispatch"
+    assert (
+        client_for(public_tenant, "support@alquimista.test")
+        .post(url, {"enabled": True}, content_type="application/json")
+        .status_code
+        == 403
+    )
+    response = client_for(public_tenant, "admin@alquimista.test").post(
+        url, {"enabled": True}, content_type="application/json"
+    )
+    assert response.status_code == 200 and response.json()["flag"] is True
+    assert OperationalEvent.objects.filter(action="dispatch.flag_changed", tenant=acme).count() == 1
+    assert (
+        client_for(public_tenant, "admin@alquimista.test")
+        .post(url, {"enabled": "yes"}, content_type="application/json")
+        .status_code
+        == 400
+    )
+
+
+def test_dispatch_log_line_has_no_contact_details(acme, leads, caplog, django_capture_on_commit_callbacks):
+    import logging
+
+    caplog.set_level(logging.INFO)
+    run_dispatch(acme, dry_run=True, capture=django_capture_on_commit_callbacks)
+    lines = [r.msg for r in caplog.records if isinstance(r.msg, dict) and r.msg.get("event") == "dispatch_decision"]
+    assert len(lines) == 3 and {"tenant", "run", "lead_id", "channel", "reason", "dry_run"} <= set(lines[0])
+    text = json.dumps(lines, default=str)
+    assert "+5511911112222" not in text and "eve@lead.test" not in text
+
+
+def test_batch_size_is_validated(acme):
+    with pytest.raises(ValidationError):
+        dispatch_run_create(tenant=acme, actor=User.objects.get(email="admin@acme.test"), dry_run=True, batch_size=0)
