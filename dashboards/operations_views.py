@@ -9,6 +9,7 @@ from django.utils.http import urlencode
 from accounts.policy import Action, can
 from agents.selectors import tenant_agents
 from dashboards.access import page_post_requires, page_requires
+from dispatch.api import dispatch_state
 from integrations.selectors import tenant_integrations
 from operations.commands import (
     batch_create,
@@ -256,6 +257,7 @@ def tenant_operations_page(request, tenant_id: int):
         "types": types_allowed_for(request.user),
         "may_lifecycle": can(request.user, Action.MANAGE_TENANT_LIFECYCLE),
         "may_rotate": can(request.user, Action.ROTATE_CREDENTIALS),
+        "dispatch": dispatch_state(tenant) if tenant.status != "archived" else None,
     }
     return render(request, "company/tenant_operations.html", context)
 
@@ -300,4 +302,15 @@ def tenant_secret_rotate(request, tenant_id: int):
         messages.success(request, f"{meta.name} rotated to version {meta.version}.")
     except ValidationError as error:
         _errors(request, error)
+    return redirect("company-tenant-operations", tenant_id=tenant.pk)
+
+
+@page_post_requires(Action.ENABLE_DISPATCH)
+def tenant_dispatch_toggle(request, tenant_id: int):
+    from dispatch.services import dispatch_flag_set
+
+    tenant = customer_tenant_or_404(tenant_id)
+    enabled = request.POST.get("enabled") == "1"
+    dispatch_flag_set(tenant=tenant, enabled=enabled, actor=request.user, request=request)
+    messages.success(request, f"Dispatch {'enabled' if enabled else 'disabled'} for {tenant.name}.")
     return redirect("company-tenant-operations", tenant_id=tenant.pk)

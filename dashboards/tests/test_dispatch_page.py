@@ -1,0 +1,58 @@
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django_tenants.utils import tenant_context
+
+from dispatch.models import DispatchRun, Lead
+
+pytestmark = pytest.mark.django_db
+
+
+def test_admin_imports_leads_runs_a_dry_run_and_sees_decisions(client_for, acme, django_capture_on_commit_callbacks):
+    from alquimista.celery import app
+
+    client = client_for(acme, "admin@acme.test")
+    csv = b"name,email,email_opt_in,time_zone\nAna,ana@lead.test,yes,UTC\nBia,bia@lead.test,no,UTC\n"
+    client.post("/app/dashboard/dispatch/import", {"file": SimpleUploadedFile("leads.csv", csv)})
+    app.conf.task_always_eager = True
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            client.post("/app/dashboard/dispatch/run", {"batch_size": "10"})
+    finally:
+        app.conf.task_always_eager = False
+
+    page = client.get("/app/dashboard/dispatch")
+    assert page.status_code == 200 and b"Dispatch is <strong>off</strong>" in page.content
+    assert b'data-testid="decisions"' in page.content and b"Ana" in page.content
+    with tenant_context(acme):
+        assert Lead.objects.count() == 2 and DispatchRun.objects.get().dry_run is True
+
+
+def test_bad_csv_shows_line_errors_and_imports_nothing(client_for, acme):
+    client = client_for(acme, "admin@acme.test")
+    response = client.post(
+        "/app/dashboard/dispatch/import", {"file": SimpleUploadedFile("x.csv", b"name,phone\nAna,123\n")}, follow=True
+    )
+    assert b"line 2: phone" in response.content and b"Nothing was imported" in response.content
+    with tenant_context(acme):
+        assert not Lead.objects.exists()
+
+
+def test_tenant_user_reads_but_cannot_run_or_import(client_for, acme):
+    client = client_for(acme, "user@acme.test")
+    assert client.get("/app/dashboard/dispatch").status_code == 200
+    assert client.post("/app/dashboard/dispatch/run", {"batch_size": "10"}).status_code == 403
+    assert b'data-testid="dry-run"' not in client.get("/app/dashboard/dispatch").content
+
+
+def test_staff_toggle_dispatch_from_the_tenant_page(client_for, public_tenant, acme):
+    admin = client_for(public_tenant, "admin@alquimista.test")
+    assert b"Enable dispatch" in admin.get(f"/app/company/tenants/{acme.pk}/operations").content
+    admin.post(f"/app/company/tenants/{acme.pk}/dispatch", {"enabled": "1"})
+    acme.refresh_from_db()
+    assert acme.settings["dispatch_enabled"] is True
+    assert (
+        client_for(public_tenant, "support@alquimista.test")
+        .post(f"/app/company/tenants/{acme.pk}/dispatch", {"enabled": "0"})
+        .status_code
+        == 403
+    )
