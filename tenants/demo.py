@@ -118,4 +118,7 @@ def demo_load(*, password: str | None = None, usage_days: int = 90) -> dict:
     from usage.demo import usage_demo_load
 
     usage_demo_load(tenants=tenants, days=usage_days)
+    from dispatch.demo import leads_demo_load
+
+    leads_demo_load(tenants=tenants)
     return {"tenants": [tenant.slug for tenant in tenants], "logins": logins}
