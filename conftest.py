@@ -201,3 +201,18 @@ def transactional_db_free(django_db_setup, django_db_blocker):
     django_db_blocker.unblock()
     yield
     django_db_blocker.restore()
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint():
+    """moto's standalone server: a real HTTP server speaking the AWS protocols (Secrets Manager, S3)."""
+    port = free_port()
+    process = subprocess.Popen(
+        [str(VENV_BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    wait_for_port(port, seconds=30, process=process)
+    yield f"http://127.0.0.1:{port}"
+    process.terminate()
+    process.wait(timeout=10)

@@ -143,6 +143,7 @@ def backups_expire(*, now=None) -> int:
         if backup.location.startswith("s3://"):
             bucket, key = backup.location[5:].split("/", 1)
             _s3().delete_object(Bucket=bucket, Key=key)
+            _s3().delete_object(Bucket=bucket, Key=key.removesuffix(".dump") + ".json")  # a tenant backup's public rows
         else:
             Path(backup.location).unlink(missing_ok=True)
             Path(backup.location).with_suffix(".json").unlink(missing_ok=True)

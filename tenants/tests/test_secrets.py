@@ -1,33 +1,17 @@
 """The secret store's contract, run against both backends: local (PostgreSQL) and aws (moto_server)."""
 
 import logging
-import subprocess
 
 import pytest
 from cryptography.fernet import Fernet
 from django.test import override_settings
 
-from conftest import VENV_BIN, free_port, wait_for_port
+from conftest import free_port
 from tenants.secrets import SecretAlreadyExists, SecretNotFound, SecretStoreError, SecretValue, get_secret_store
 from tenants.secrets.local import LocalSecretStore
 from tenants.secrets.models import SecretVersion
 
 VALUE = "s3cr3t-value-that-must-not-leak-9f2c"
-
-
-@pytest.fixture(scope="session")
-def moto_endpoint():
-    """moto's standalone server: a real HTTP server speaking the Secrets Manager protocol."""
-    port = free_port()
-    process = subprocess.Popen(
-        [str(VENV_BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    wait_for_port(port, seconds=30, process=process)
-    yield f"http://127.0.0.1:{port}"
-    process.terminate()
-    process.wait(timeout=10)
 
 
 @pytest.fixture(params=["local", "aws"])
