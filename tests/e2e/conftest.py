@@ -15,6 +15,9 @@ from django.conf import settings
 
 from conftest import ROOT, VENV_BIN, free_port, wait_for_port
 
+# Playwright's sync API keeps an event loop in the main thread for the whole session; Django would then
+# refuse ORM calls in later tests as if they ran in async code. They do not: allow them.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 E2E_PASSWORD = "e2e-demo-password"
 CHROMIUM_ARGS = [
@@ -82,6 +85,8 @@ def live_stack(oidc_provider_factory, tmp_path_factory):
         SITE_PORT=str(port),
         DEMO_PASSWORD=E2E_PASSWORD,
         DATA_DIR=str(ROOT / ".data" / "e2e"),
+        EMAIL_BACKEND="django.core.mail.backends.filebased.EmailBackend",
+        EMAIL_FILE_PATH=str(tmp_path_factory.mktemp("e2e-mail")),
         **oidc.env_overrides(),
     )
     stack = LiveStack(port=port, env=env, oidc=oidc)
