@@ -7,6 +7,12 @@ from dispatch.models import DispatchRun, Lead
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def no_demo_leads(acme):
+    with tenant_context(acme):
+        Lead.objects.all().delete()
+
+
 def test_admin_imports_leads_runs_a_dry_run_and_sees_decisions(client_for, acme, django_capture_on_commit_callbacks):
     from alquimista.celery import app
 

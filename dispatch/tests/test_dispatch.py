@@ -80,6 +80,7 @@ def eager():
 @pytest.fixture
 def leads(acme):
     with tenant_context(acme):
+        Lead.objects.all().delete()  # the demo's leads; each test states its own
         Integration.objects.filter(kind__in=["whatsapp", "email"]).update(status="ok")
         return [
             Lead.objects.create(name="Wanda WhatsApp", phone="+5511911112222", whatsapp_opt_in=True, time_zone="UTC"),
@@ -181,6 +182,8 @@ def test_failed_sends_are_retried_then_left_failed_then_reprocessed(
 
 
 def test_csv_import_writes_all_rows_or_none_naming_line_and_field(acme, client_for):
+    with tenant_context(acme):
+        Lead.objects.all().delete()
     client = client_for(acme, "admin@acme.test")
     good = b"name,phone,email,whatsapp_opt_in,email_opt_in,time_zone\nAna,+5511900000001,,yes,,America/Sao_Paulo\nBia,,bia@x.test,,sim,\n"
     bad = b"name,phone,email,time_zone\nCarla,+5511900000002,,UTC\nDora,12345,,UTC\nEla,,not-an-email,Mars/Base\n"
@@ -202,6 +205,9 @@ def test_csv_import_writes_all_rows_or_none_naming_line_and_field(acme, client_f
 
 
 def test_lead_api_rules_and_isolation(acme, globex, client_for):
+    for tenant in (acme, globex):
+        with tenant_context(tenant):
+            Lead.objects.all().delete()
     admin, user = client_for(acme, "admin@acme.test"), client_for(acme, "user@acme.test")
     created = admin.post(
         "/api/tenant/leads", {"name": "Zed", "phone": "+5511999999999"}, content_type="application/json"
