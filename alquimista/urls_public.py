@@ -8,7 +8,8 @@ from accounts import api as accounts_api
 from accounts import views as account_views
 from alquimista.urls_common import handler403, handler404, handler500  # noqa: F401
 from alquimista.urls_common import urlpatterns as common
-from dashboards import operations_views, views
+from dashboards import company_views, operations_views, views
+from dispatch import api as dispatch_api
 from operations import api as operations_api
 from tenants import api as tenants_api
 from usage import api as usage_api
@@ -16,8 +17,21 @@ from usage import api as usage_api
 urlpatterns = [
     *common,
     path("choose-tenant", views.choose_tenant, name="choose-tenant"),
-    path("app/company", views.company_overview, name="company-overview"),
-    path("app/company/tenants", views.company_tenants, name="company-tenants"),
+    path("app/company", company_views.company_overview, name="company-overview"),
+    path("app/company/tenants", company_views.company_tenants, name="company-tenants"),
+    path("app/company/tenants/<int:tenant_id>", company_views.company_tenant, name="company-tenant"),
+    path("app/company/usage", company_views.company_usage, name="company-usage"),
+    path("app/company/billing", company_views.company_billing, name="company-billing"),
+    path("app/company/incidents", company_views.company_incidents, name="company-incidents"),
+    *[
+        path(
+            f"app/company/incidents/<int:incident_id>/{transition}",
+            company_views.company_incident_transition,
+            {"transition": transition},
+            name=f"company-incident-{transition}",
+        )
+        for transition in ("acknowledge", "resolve")
+    ],
     path("app/company/tenants/<int:tenant_id>/view-as", account_views.view_as_start_page, name="view-as-start"),
     path("app/company/commands", operations_views.commands_page, name="company-commands"),
     path("app/company/commands/new", operations_views.command_create_page, name="company-command-create"),
@@ -57,6 +71,11 @@ urlpatterns = [
         )
         for action in ("suspend", "resume", "archive", "backup")
     ],
+    path(
+        "app/company/tenants/<int:tenant_id>/dispatch",
+        operations_views.tenant_dispatch_toggle,
+        name="company-tenant-dispatch",
+    ),
     path("admin/", admin.site.urls),
     path("api/internal/tenants", usage_api.InternalTenantsView.as_view(), name="api-internal-tenants"),
     path(
@@ -117,6 +136,11 @@ urlpatterns = [
         "api/internal/tenants/<int:tenant_id>/backups",
         tenants_api.TenantBackupView.as_view(),
         name="api-internal-tenant-backup",
+    ),
+    path(
+        "api/internal/tenants/<int:tenant_id>/dispatch",
+        dispatch_api.InternalDispatchView.as_view(),
+        name="api-internal-tenant-dispatch",
     ),
     path("api/internal/backups", tenants_api.BackupsView.as_view(), name="api-internal-backups"),
     path(

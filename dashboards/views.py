@@ -2,12 +2,8 @@ from django.contrib.auth import login
 from django.shortcuts import redirect, render
 
 from accounts.handoff import handoff_redeem
-from accounts.policy import Action
 from accounts.selectors import memberships_of
-from dashboards.access import page_requires
 from dashboards.routing import redirect_home, redirect_to_tenant
-from tenants.models import Plan, Tenant
-from tenants.selectors import tenant_list
 
 
 def home(request):
@@ -36,31 +32,3 @@ def choose_tenant(request):
             return redirect_to_tenant(request, membership.tenant, "/app/dashboard")
     choices = [(membership, f"?tenant={membership.tenant.slug}") for membership in memberships]
     return render(request, "dashboards/choose_tenant.html", {"choices": choices})
-
-
-@page_requires(Action.VIEW_TENANT_DASHBOARD)
-def client_dashboard(request):
-    return render(request, "dashboards/client_overview.html", {"tenant": request.tenant, "plan": request.tenant.plan})
-
-
-@page_requires(Action.VIEW_COMPANY_PANEL)
-def company_overview(request):
-    tenants = tenant_list()
-    context = {
-        "tenant_count": tenants.count(),
-        "active_count": tenants.filter(status=Tenant.Status.ACTIVE).count(),
-        "suspended_count": tenants.filter(status=Tenant.Status.SUSPENDED).count(),
-    }
-    return render(request, "company/overview.html", context)
-
-
-@page_requires(Action.VIEW_COMPANY_PANEL)
-def company_tenants(request):
-    filters = {key: request.GET.get(key, "").strip() for key in ("search", "status", "plan")}
-    context = {
-        "tenants": tenant_list(**filters),
-        "filters": filters,
-        "statuses": Tenant.Status.choices,
-        "plans": Plan.objects.all(),
-    }
-    return render(request, "company/tenants.html", context)

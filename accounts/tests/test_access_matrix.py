@@ -124,6 +124,7 @@ def fill(route: str, acme, fixtures) -> str:
         batch_id=fixtures["batch"].pk,
         run_id=fixtures["run"].pk,
         backup_id=fixtures["backup"].pk,
+        lead_id=fixtures["lead"].pk,
     )
     path = route
     for name, value in values.items():
@@ -151,9 +152,16 @@ def fixtures(acme):
         slug="matrix-co", name="Matrix", plan_code="starter", owner_name="M", owner_email="m@matrix.test"
     )
     backup = Backup.objects.create(kind="tenant", tenant_slug="acme", location="/nonexistent/acme.dump")
+    from django_tenants.utils import tenant_context
+
+    from dispatch.models import Lead
+
+    with tenant_context(acme):
+        lead = Lead.objects.create(name="Matrix Lead", email="lead@matrix.test")
     return {
         "run": run,
         "backup": backup,
+        "lead": lead,
         "key": key,
         "member": User.objects.get(email="user@acme.test"),
         "incident": incident,
