@@ -11,7 +11,7 @@ from agents.selectors import tenant_agents
 from dashboards.access import page_post_requires, page_requires
 from integrations.selectors import tenant_integrations
 from operations.models import Incident
-from operations.selectors import incident_list
+from operations.selectors import command_list, incident_list
 from operations.services import incident_transition
 from tenants.models import Plan, Tenant
 from tenants.selectors import customer_tenant_or_404, tenant_list
@@ -121,6 +121,7 @@ def company_tenant(request, tenant_id: int):
             "integrations": tenant_integrations(tenant=tenant),
         }
     context["incidents"] = incident_list(tenant=tenant)[:10]
+    context["commands"] = command_list(tenant=tenant)[:5]
     return render(request, "company/tenant.html", context)
 
 

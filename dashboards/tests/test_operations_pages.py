@@ -87,3 +87,10 @@ def test_tenant_operations_page_offers_only_allowed_actions(client_for, public_t
     )
     acme.refresh_from_db()
     assert suspended.status_code == 302 and acme.status == "suspended"
+
+
+def test_tenant_detail_runs_a_health_check_and_lists_recent_commands(client_for, public_tenant, acme):
+    client = client_for(public_tenant, "support@alquimista.test")
+    assert b'data-testid="run-health-check"' in client.get(f"/app/company/tenants/{acme.pk}").content
+    client.post("/app/company/commands/new", {"tenant_id": acme.pk, "type": "HEALTH_CHECK"})
+    assert b"Health check</a>" in client.get(f"/app/company/tenants/{acme.pk}").content
