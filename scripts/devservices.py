@@ -95,7 +95,9 @@ def start_postgres() -> None:
             stdout=subprocess.DEVNULL,
         )
     if port_open(port) and not (PGDATA / "postmaster.pid").exists():
-        sys.exit(f"devservices: port {port} is taken by a PostgreSQL that is not this checkout's ({PGDATA}); stop it, or set DATABASE_URL")
+        sys.exit(
+            f"devservices: port {port} is taken by a PostgreSQL that is not this checkout's ({PGDATA}); stop it, or set DATABASE_URL"
+        )
     if not port_open(port):
         options = f"-p {port} -k /tmp -c listen_addresses=127.0.0.1 -c max_connections=200 -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         subprocess.run(
@@ -127,7 +129,9 @@ def start_redis() -> None:
     REDIS_DIR.mkdir(parents=True, exist_ok=True)
     pidfile = REDIS_DIR / "redis.pid"
     if port_open(port) and not _alive(pidfile):
-        sys.exit(f"devservices: port {port} is taken by a Redis that is not this checkout's ({REDIS_DIR}); stop it, or set REDIS_URL")
+        sys.exit(
+            f"devservices: port {port} is taken by a Redis that is not this checkout's ({REDIS_DIR}); stop it, or set REDIS_URL"
+        )
     if not port_open(port):
         server = shutil.which("redis-server")
         if not server:
