@@ -10,11 +10,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, F, OuterRef, Q, Subquery, Sum, Value
+from django.db.models import Count, DecimalField, F, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django_tenants.utils import tenant_context
 
 from agents.models import AgentType
+from operations.models import Incident
 from tenants.models import Tenant
 from usage.latency import percentile_from_hist, sum_hists
 from usage.models import UsageDaily
@@ -153,7 +154,17 @@ def tenants_with_usage(*, search: str = "", status: str = "", plan: str = "", or
     tenants = tenant_list(search=search, status=status, plan=plan).annotate(
         requests_30d=Coalesce(Subquery(usage.annotate(s=Sum("requests")).values("s")), 0),
         failures_30d=Coalesce(Subquery(usage.annotate(s=Sum(F("errors") + F("timeouts"))).values("s")), 0),
-        open_incidents=Count("incidents", filter=Q(incidents__status="open"), distinct=True),
+        # A correlated count, not a JOIN + GROUP BY: PostgreSQL then computes these columns for the
+        # page's rows only (after ORDER BY … LIMIT), and COUNT(*) for the paginator drops them.
+        open_incidents=Coalesce(
+            Subquery(
+                Incident.objects.filter(tenant=OuterRef("pk"), status="open")
+                .values("tenant")
+                .annotate(n=Count("pk"))
+                .values("n")
+            ),
+            0,
+        ),
     )
     allowed = {"name", "-name", "created_at", "-created_at", "requests_30d", "-requests_30d", "status", "-status"}
     return tenants.order_by(ordering if ordering in allowed else "name", "pk")

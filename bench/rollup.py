@@ -1,0 +1,66 @@
+"""Roll-up throughput against the floor: the same aggregation as one plain statement over all tenants."""
+
+import time
+from datetime import UTC, datetime, timedelta
+
+from django.db import connection
+
+from tenants.models import Tenant
+from usage.rollup import aggregate_sql, day_bounds, rollup_tenant
+
+
+def _raw_rows(tenants, start, end) -> int:
+    start_at, end_at = day_bounds(start, end)
+    total = 0
+    with connection.cursor() as cursor:
+        for tenant in tenants:
+            cursor.execute(
+                f"SELECT count(*) FROM {connection.ops.quote_name(tenant.schema_name)}.usage_agentrequest WHERE started_at >= %s AND started_at < %s",
+                [start_at, end_at],
+            )
+            total += cursor.fetchone()[0]
+    return total
+
+
+def ours(tenants, start, end) -> float:
+    started = time.perf_counter()
+    for tenant in tenants:
+        rollup_tenant(tenant=tenant, start=start, end=end)
+    return time.perf_counter() - started
+
+
+def floor(tenants, start, end) -> float:
+    """One statement: every tenant's rows UNION ALL'ed, aggregated into a temporary table."""
+    start_at, end_at = day_bounds(start, end)
+    parts = [
+        f"SELECT {tenant.pk} AS tenant_id, a.* FROM ({aggregate_sql(connection.ops.quote_name(tenant.schema_name))}) a"
+        for tenant in tenants
+    ]
+    sql = "CREATE TEMP TABLE rollup_floor AS " + " UNION ALL ".join(parts)
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS rollup_floor")
+        started = time.perf_counter()
+        cursor.execute(sql, {"start": start_at, "end": end_at})
+        elapsed = time.perf_counter() - started
+        cursor.execute("DROP TABLE rollup_floor")
+    return elapsed
+
+
+def bench_rollup() -> dict:
+    tenants = list(Tenant.objects.customers().filter(slug__startswith="bench-").select_related("plan"))
+    yesterday = datetime.now(UTC).date() - timedelta(days=1)
+    first = yesterday - timedelta(days=89)
+    results = {}
+    for label, start in (("one night", yesterday), ("90-day backfill", first)):
+        rows = _raw_rows(tenants, start, yesterday)
+        floor_seconds = floor(tenants, start, yesterday)
+        our_seconds = ours(tenants, start, yesterday)
+        results[label] = {
+            "raw_rows": rows,
+            "ours_seconds": round(our_seconds, 2),
+            "floor_seconds": round(floor_seconds, 2),
+            "ours_rows_per_s": round(rows / our_seconds),
+            "floor_rows_per_s": round(rows / floor_seconds),
+            "ratio": round(floor_seconds / our_seconds, 2),
+        }
+    return results
