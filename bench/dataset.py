@@ -14,7 +14,7 @@ from django_tenants.utils import tenant_context
 from agents.models import TenantAgent
 from tenants.demo import PLANS
 from tenants.models import Plan, Tenant
-from tenants.services import public_tenant_ensure, tenant_create, template_schema_sync
+from tenants.services import public_tenant_ensure, template_schema_sync, tenant_create
 from usage.demo import CATALOGUE, catalogue_ensure
 
 HOUR_WEIGHTS = [1, 1, 1, 1, 1, 2, 4, 7, 10, 12, 12, 11, 9, 10, 11, 11, 10, 8, 6, 4, 3, 2, 1, 1]

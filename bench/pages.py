@@ -7,8 +7,8 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from accounts.models import User
 from accounts.middleware import SESSION_TENANT_KEY
+from accounts.models import User
 from tenants.models import Tenant
 
 
