@@ -175,8 +175,13 @@ class InternalTenantsView(PolicyAPIView):
             plan=params.get("plan", ""),
             ordering=ordering,
         )
-        page = self.paginate_queryset(tenants)
-        return self.get_paginated_response(InternalTenantSerializer(page, many=True).data)
+
+        def page_body():
+            page = self.paginate_queryset(tenants)
+            return self.get_paginated_response(InternalTenantSerializer(page, many=True).data).data
+
+        # Cached until the next roll-up or tenant change (both bump the global read version).
+        return Response(cached_read(GLOBAL, f"tenants:{request.get_full_path()}", page_body))
 
     @extend_schema(responses={202: OpenApiTypes.OBJECT})
     def post(self, request):

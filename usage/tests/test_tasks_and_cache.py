@@ -52,3 +52,13 @@ def test_a_rollup_invalidates_the_tenants_cached_reads(client_for, acme):
 
     bump(tenant_scope(acme))
     assert client.get("/api/tenant/usage", {"period": "7d"}).json()["totals"]["requests"] == before + 1000
+
+
+def test_the_cached_tenant_list_follows_tenant_changes(client_for, public_tenant, acme):
+    client = client_for(public_tenant, "support@alquimista.test")
+    assert client.get("/api/internal/tenants", {"status": "suspended"}).json()["count"] == 0
+    acme.status = "suspended"
+    acme.save(update_fields=["status"])
+    assert [t["slug"] for t in client.get("/api/internal/tenants", {"status": "suspended"}).json()["results"]] == [
+        "acme"
+    ]
