@@ -193,6 +193,8 @@ def provisioning_run(run_id) -> ProvisioningRun:
             status=ProvisioningRun.Status.SUCCEEDED, finished_at=timezone.now()
         )
     finally:
+        # The smoke test's requests leave the connection in the new tenant's schema.
+        connection.set_schema_to_public()
         if locked:
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_unlock(hashtext(%s))", [f"provision:{run.slug}"])

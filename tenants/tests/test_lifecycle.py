@@ -43,6 +43,7 @@ def test_provisioning_end_to_end(django_capture_on_commit_callbacks):
         run = provisioning_run(run.pk)
 
     assert run.status == "succeeded", run.error
+    assert connection.schema_name == "public"  # a worker's next task must not start in the new schema
     assert [step["status"] for step in run.steps] == ["done"] * len(STEP_NAMES)
     assert all("started_at" in step and "finished_at" in step for step in run.steps)
     tenant = Tenant.objects.get(slug="umbrella")
