@@ -46,17 +46,18 @@ def platform_ready() -> dict:
     return catalogue_ensure()
 
 
-def tenants_create(count: int, start_index: int = 0) -> list[float]:
-    """Create tenants bench-0001… by cloning; returns seconds per tenant."""
+def tenants_create(count: int, start_index: int = 0, *, prefix: str = "bench", agents: bool = True) -> list[float]:
+    """Create tenants <prefix>-0001… by cloning (with the 5 agents unless `agents` is false); seconds per tenant."""
     plan = Plan.objects.get(code="growth")
     types = catalogue_ensure()
     timings = []
     for index in range(start_index, start_index + count):
         started = time.perf_counter()
-        tenant = tenant_create(slug=f"bench-{index:04d}", name=f"Bench {index:04d}", plan=plan)
+        tenant = tenant_create(slug=f"{prefix}-{index:04d}", name=f"{prefix.title()} {index:04d}", plan=plan)
         timings.append(time.perf_counter() - started)
-        with tenant_context(tenant):
-            TenantAgent.objects.bulk_create([TenantAgent(agent_type=types[spec["code"]]) for spec in CATALOGUE])
+        if agents:
+            with tenant_context(tenant):
+                TenantAgent.objects.bulk_create([TenantAgent(agent_type=types[spec["code"]]) for spec in CATALOGUE])
     return timings
 
 
