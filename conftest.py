@@ -42,16 +42,39 @@ def wait_for_port(port: int, seconds: float = 20, process: subprocess.Popen | No
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker):
+def django_db_setup(
+    request,
+    django_test_environment,
+    django_db_blocker,
+    django_db_keepdb,
+    django_db_createdb,
+    django_db_modify_db_settings,
+):
+    """pytest-django's set-up, always for the default database, then the session's demo tenants.
+
+    pytest-django sets up only the databases the selected tests ask for with `db` or a marker; a run
+    of `transactional_db_free` tests alone would otherwise read and write the development database.
+    """
+    from django.test.utils import setup_databases, teardown_databases
+
     from tenants.demo import demo_load
     from tenants.services import public_tenant_ensure, template_schema_sync
 
     with django_db_blocker.unblock():
+        db_cfg = setup_databases(
+            verbosity=request.config.option.verbose,
+            interactive=False,
+            aliases={"default"},
+            keepdb=django_db_keepdb and not django_db_createdb,
+        )
         public_tenant_ensure()
         template_schema_sync()
         demo_load(password="demo-password-123")
         connection.set_schema_to_public()
     yield
+    if not django_db_keepdb:
+        with django_db_blocker.unblock():
+            teardown_databases(db_cfg, verbosity=request.config.option.verbose)
 
 
 @pytest.fixture(autouse=True)

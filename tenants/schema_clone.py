@@ -51,3 +51,28 @@ def align_clone_names(*, template: str, clone: str) -> int:
             cursor.execute(f"ALTER INDEX {_quote(clone)}.{_quote(current)} RENAME TO {_quote(wanted)}")
             renamed += 1
     return renamed
+
+
+# The catalogs PostgreSQL reads to clone, migrate and introspect a schema. Every tenant adds rows to them.
+CATALOGS = ("pg_class", "pg_namespace", "pg_attribute", "pg_constraint", "pg_depend", "pg_type", "pg_index", "pg_proc")
+STALE_FRACTION = 0.2
+
+
+def catalog_statistics_refresh(*, force: bool = False) -> bool:
+    """ANALYZE the system catalogs when a fifth of their rows changed since their last statistics.
+
+    Creating tenants in a burst grows the catalogs faster than autovacuum re-analyzes them, and
+    the planner's stale estimates then make each clone slower (measured: 2 s → 12 s per tenant
+    between 10 and 40 new schemas, back to 1 s once autovacuum caught up). Returns whether it ran.
+    """
+    with connection.cursor() as cursor:
+        if not force:
+            cursor.execute(
+                "SELECT coalesce(max(n_mod_since_analyze::float / greatest(n_live_tup, 1)), 1)"
+                " FROM pg_stat_sys_tables WHERE schemaname = 'pg_catalog' AND relname = ANY(%s)",
+                [list(CATALOGS)],
+            )
+            if cursor.fetchone()[0] < STALE_FRACTION:
+                return False
+        cursor.execute("ANALYZE " + ", ".join(f"pg_catalog.{name}" for name in CATALOGS))
+    return True

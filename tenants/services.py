@@ -8,7 +8,7 @@ from django.db import connection, transaction
 from django_tenants.utils import get_public_schema_name, schema_exists
 
 from tenants.models import Domain, Plan, Tenant
-from tenants.schema_clone import align_clone_names
+from tenants.schema_clone import align_clone_names, catalog_statistics_refresh
 from tenants.validation import schema_name_for, validate_slug
 
 logger = structlog.get_logger(__name__)
@@ -55,6 +55,7 @@ def tenant_create(
     validate_slug(slug)
     if Tenant.objects.filter(slug=slug).exists():
         raise ValidationError({"slug": f"A tenant with slug “{slug}” already exists."})
+    catalog_statistics_refresh()  # outside the transaction: ANALYZE's lock is held until commit
     with transaction.atomic():
         tenant = Tenant.objects.create(
             schema_name=schema_name_for(slug),
@@ -105,6 +106,5 @@ def template_schema_sync(*, verbosity: int = 0) -> None:
         cursor.execute(f'CREATE SCHEMA IF NOT EXISTS "{name}"')
     call_command("migrate_schemas", tenant=True, schema_name=name, interactive=False, verbosity=verbosity)
     # Cloning slows down sharply once there are many schemas unless the catalog has statistics.
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE pg_catalog.pg_proc, pg_catalog.pg_namespace, pg_catalog.pg_class")
+    catalog_statistics_refresh(force=True)
     connection.set_schema_to_public()
