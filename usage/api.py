@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from accounts.policy import Action
 from agents.selectors import tenant_agents
 from agents.serializers import TenantAgentInternalSerializer, TenantAgentSerializer
+from alquimista.api.params import whole_number
 from alquimista.api.views import INTERNAL_READ_SECONDS, TENANT_READ_SECONDS, PolicyAPIView
 from integrations.selectors import tenant_integrations
 from integrations.serializers import IntegrationSerializer
@@ -272,9 +273,10 @@ class InternalIncidentsView(PolicyAPIView):
         params = request.query_params
         tenant = None
         if params.get("tenant"):
-            if not params["tenant"].isdigit():
+            tenant_id = whole_number(params["tenant"])
+            if tenant_id is None:
                 raise exceptions.ValidationError({"tenant": ["Must be a tenant id."]})
-            tenant = customer_tenant_or_404(params["tenant"])
+            tenant = customer_tenant_or_404(tenant_id)
         for name, allowed in (("status", Incident.Status.values), ("severity", Incident.Severity.values)):
             if params.get(name) and params[name] not in allowed:
                 raise exceptions.ValidationError({name: [f"Must be one of {', '.join(allowed)}."]})

@@ -258,3 +258,31 @@ def test_incident_acknowledge_then_resolve_is_audited_and_illegal_moves_are_400(
         .values_list("action", flat=True)
         .order_by("id")
     ) == ["incident.acknowledged", "incident.resolved"]
+
+
+@pytest.mark.parametrize(
+    "path, params, field",
+    [
+        ("/api/internal/tenants", {"page": "²"}, "page"),
+        ("/api/internal/tenants", {"page": "١"}, "page"),  # Arabic-Indic one: isdigit() and int() accept it
+        ("/api/internal/tenants", {"page_size": "²"}, "page_size"),
+        ("/api/internal/tenants", {"page_size": "0"}, "page_size"),
+        ("/api/internal/tenants", {"page_size": "201"}, "page_size"),
+        ("/api/internal/incidents", {"page": "³"}, "page"),
+        ("/api/internal/incidents", {"tenant": "²"}, "tenant"),
+        ("/api/internal/incidents", {"tenant": "-1"}, "tenant"),
+    ],
+)
+def test_crafted_numbers_are_a_400_naming_the_parameter(client_for, public_tenant, path, params, field):
+    response = client_for(public_tenant, "support@alquimista.test").get(path, params)
+    assert response.status_code == 400, response.content
+    assert list(response.json()["error"]["fields"]) == [field]
+
+
+def test_ascii_page_size_and_tenant_id_still_work(client_for, public_tenant, acme):
+    client = client_for(public_tenant, "support@alquimista.test")
+    body = client.get("/api/internal/tenants", {"page_size": "1", "page": "2", "ordering": "name"}).json()
+    assert [t["slug"] for t in body["results"]] == ["globex"] and body["count"] == 3
+    incident = Incident.objects.create(tenant=acme, title="Mine", severity="info", source="test")
+    body = client.get("/api/internal/incidents", {"tenant": str(acme.pk)}).json()
+    assert incident.pk in [row["id"] for row in body["results"]]
