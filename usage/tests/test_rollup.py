@@ -290,3 +290,57 @@ def test_retention_purges_only_old_raw_rows_and_keeps_rollups(fresh_tenant, agen
     with tenant_context(fresh_tenant):
         assert AgentRequest.objects.count() == 2
     assert UsageDaily.objects.filter(tenant=fresh_tenant).count() == rolled == 4
+
+
+def test_a_token_reset_clears_reauthorization_until_new_failures_after_it(acme):
+    from accounts.models import User
+    from operations.commands import command_create, command_run
+    from usage.health import integration_health_check
+
+    def auth_failures(agent, channel, count):
+        for _ in range(count):
+            AgentRequest.objects.create(
+                agent=agent,
+                started_at=datetime.now(UTC),
+                duration_ms=10,
+                outcome="error",
+                channel=channel,
+                error_code="auth_failed",
+            )
+
+    with tenant_context(acme):
+        integration = Integration.objects.exclude(secret_ref="").order_by("pk").first()
+        agent = TenantAgent.objects.order_by("pk").first()
+        auth_failures(agent, integration.kind, 2)
+        integration_health_check(tenant=acme)
+        assert Integration.objects.get(pk=integration.pk).status == "reauth_required"
+
+    command, _ = command_create(
+        tenant=acme,
+        command_type="RESET_TOKEN",
+        parameters={"integration_id": integration.pk},
+        actor=User.objects.get(email="admin@alquimista.test"),
+    )
+    assert command_run(command.pk).status == "SUCCESS"
+
+    with tenant_context(acme):
+        integration.refresh_from_db()
+        assert integration.token_rotated_at is not None
+        assert (integration.status, integration.token_version) == ("ok", 2)
+        # The failures with the old token are still the channel's latest requests: they do not count.
+        integration_health_check(tenant=acme)
+        integration.refresh_from_db()
+        assert (integration.status, integration.consecutive_auth_failures) == ("ok", 0)
+
+        auth_failures(agent, integration.kind, 1)
+        integration_health_check(tenant=acme)
+        integration.refresh_from_db()
+        assert (integration.status, integration.consecutive_auth_failures) == ("ok", 1)
+
+        auth_failures(agent, integration.kind, 1)
+        integration_health_check(tenant=acme)
+        integration.refresh_from_db()
+        assert (integration.status, integration.consecutive_auth_failures) == ("reauth_required", 2)
+    assert set(
+        Incident.objects.filter(tenant=acme, source="integration-health").values_list("dedupe_key", flat=True)
+    ) == {f"reauth:{integration.pk}:v1", f"reauth:{integration.pk}:v2"}
