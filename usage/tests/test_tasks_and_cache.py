@@ -62,3 +62,39 @@ def test_the_cached_tenant_list_follows_tenant_changes(client_for, public_tenant
     assert [t["slug"] for t in client.get("/api/internal/tenants", {"status": "suspended"}).json()["results"]] == [
         "acme"
     ]
+
+
+def test_a_late_reported_request_is_rolled_up_by_the_scheduled_rollup(eager, acme):
+    from datetime import UTC, datetime
+
+    from django.test import Client
+    from django_tenants.utils import tenant_context
+
+    from accounts.api_keys import api_key_create
+    from usage.models import AgentRequest, UsageDirtyDay
+    from usage.tasks import rollup_today_all
+
+    late = datetime.now(UTC).replace(hour=10, minute=0, second=0, microsecond=0) - timedelta(days=10)
+    day = late.date()
+    rolled = UsageDaily.objects.filter(tenant=acme, day=day, agent_type__code="email-nurture")
+    before = rolled.get().requests
+    _, raw = api_key_create(tenant=acme, name="agent", scopes=["ingest"])
+    response = Client(HTTP_HOST="acme.localhost", HTTP_AUTHORIZATION=f"Api-Key {raw}").post(
+        "/api/tenant/agent-requests",
+        {
+            "requests": [
+                {"agent": "email-nurture", "started_at": late.isoformat(), "duration_ms": 300, "outcome": "success"}
+            ]
+        },
+        content_type="application/json",
+    )
+    assert response.status_code == 201
+    with tenant_context(acme):
+        assert list(UsageDirtyDay.objects.values_list("day", flat=True)) == [day]
+
+    rollup_today_all()
+
+    with tenant_context(acme):
+        raw_count = AgentRequest.objects.filter(agent__agent_type__code="email-nurture", started_at__date=day).count()
+        assert not UsageDirtyDay.objects.exists()
+    assert rolled.get().requests == raw_count == before + 1
