@@ -344,3 +344,56 @@ def test_a_token_reset_clears_reauthorization_until_new_failures_after_it(acme):
     assert set(
         Incident.objects.filter(tenant=acme, source="integration-health").values_list("dedupe_key", flat=True)
     ) == {f"reauth:{integration.pk}:v1", f"reauth:{integration.pk}:v2"}
+
+
+def test_retention_keeps_raw_rows_of_days_not_yet_rolled_up(fresh_tenant, agent_types):
+    from usage.models import UsageDirtyDay
+    from usage.rollup import dirty_days_mark
+
+    now = datetime(2026, 11, 22, 12, tzinfo=UTC)
+    with tenant_context(fresh_tenant):
+        agent = TenantAgent.objects.create(agent_type=agent_types["crm-sync"])
+        for days_ago in (40, 36, 1):
+            AgentRequest.objects.create(
+                agent=agent, started_at=now - timedelta(days=days_ago), duration_ms=5, outcome="success"
+            )
+
+    assert raw_requests_purge(tenant=fresh_tenant, now=now) == 0  # past retention, never rolled up
+
+    rollup_tenant(tenant=fresh_tenant, start=(now - timedelta(days=40)).date(), end=now.date(), today=now.date())
+    late_day = (now - timedelta(days=40)).date()
+    with tenant_context(fresh_tenant):
+        # A request of that day reported after its roll-up: the day is dirty again.
+        AgentRequest.objects.create(
+            agent=agent, started_at=now - timedelta(days=40, hours=1), duration_ms=5, outcome="error"
+        )
+        dirty_days_mark(days=[late_day])
+
+    assert raw_requests_purge(tenant=fresh_tenant, now=now) == 1  # only the day 36 days ago
+    with tenant_context(fresh_tenant):
+        assert sorted(AgentRequest.objects.values_list("started_at", flat=True)) == [
+            now - timedelta(days=40, hours=1),
+            now - timedelta(days=40),
+            now - timedelta(days=1),
+        ]
+
+    rollup_tenant(tenant=fresh_tenant, start=now.date(), end=now.date(), today=now.date())  # claims the dirty day
+
+    assert UsageDaily.objects.get(tenant=fresh_tenant, day=late_day).requests == 2
+    assert raw_requests_purge(tenant=fresh_tenant, now=now) == 2
+    with tenant_context(fresh_tenant):
+        assert not UsageDirtyDay.objects.exists()
+        assert list(AgentRequest.objects.values_list("started_at", flat=True)) == [now - timedelta(days=1)]
+
+
+def test_retention_keeps_a_day_rolled_up_only_while_it_was_in_progress(fresh_tenant, agent_types):
+    now = datetime(2026, 11, 22, 12, tzinfo=UTC)
+    with tenant_context(fresh_tenant):
+        agent = TenantAgent.objects.create(agent_type=agent_types["crm-sync"])
+        AgentRequest.objects.create(agent=agent, started_at=now - timedelta(days=40), duration_ms=5, outcome="success")
+    day = (now - timedelta(days=40)).date()
+    rollup_tenant(tenant=fresh_tenant, start=day, end=day, today=now.date())
+    during = datetime.combine(day, datetime.min.time(), tzinfo=UTC) + timedelta(hours=20)
+    UsageDaily.objects.filter(tenant=fresh_tenant, day=day).update(rolled_up_at=during)
+
+    assert raw_requests_purge(tenant=fresh_tenant, now=now) == 0
