@@ -1,12 +1,13 @@
 """The roll-up against an independent Python computation on generated rows."""
 
+import email
+import email.policy
 import math
 import random
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
-from django.core import mail
 from django.core.management import call_command
 from django.db import connection
 from django_tenants.utils import tenant_context
@@ -198,32 +199,92 @@ def test_error_rate_above_threshold_opens_one_incident(fresh_tenant, agent_types
     assert not Incident.objects.filter(tenant=other, source="rollup").exists()
 
 
+class FlakyInbox:
+    """An SMTP peer that refuses the first message with a temporary error, then accepts."""
+
+    def __init__(self):
+        self.refused = 0
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        if not self.refused:
+            self.refused += 1
+            return "451 Try again later"
+        self.messages.append((envelope.rcpt_tos, envelope.content.decode(errors="replace")))
+        return "250 OK"
+
+
+@pytest.fixture
+def flaky_smtp(settings):
+    from aiosmtpd.controller import Controller
+
+    from conftest import free_port
+
+    inbox = FlakyInbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port
+    yield inbox
+    controller.stop()
+
+
+@pytest.fixture
+def eager():
+    from alquimista.celery import app
+
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = False
+
+
 def test_quota_thresholds_open_one_incident_each_and_mail_the_admins(
-    fresh_tenant, agent_types, django_capture_on_commit_callbacks
+    fresh_tenant, agent_types, flaky_smtp, eager, django_capture_on_commit_callbacks
 ):
     from accounts.roles import Role
     from accounts.services import membership_set, user_ensure
+    from tenants.models import Plan
 
+    fresh_tenant.plan = Plan.objects.create(
+        code="tiny",
+        name="Tiny",
+        monthly_price=1,
+        requests_per_month=100,
+        tokens_per_month=10**9,
+        max_agents=3,
+        max_integrations=3,
+        overage_price_per_1k_tokens=0,
+    )
+    fresh_tenant.save(update_fields=["plan"])
     membership_set(user=user_ensure(email="boss@fresh.test"), tenant=fresh_tenant, role=Role.TENANT_ADMIN)
     membership_set(user=user_ensure(email="staff@fresh.test"), tenant=fresh_tenant, role=Role.TENANT_USER)
-    limit = fresh_tenant.plan.requests_per_month
     with tenant_context(fresh_tenant):
         agent = TenantAgent.objects.create(agent_type=agent_types["crm-sync"])
         at = datetime(2026, 11, 10, 9, tzinfo=UTC)
         AgentRequest.objects.bulk_create(
-            [
-                AgentRequest(agent=agent, started_at=at, duration_ms=50, outcome="success")
-                for _ in range(int(limit * 0.91))
-            ]
+            [AgentRequest(agent=agent, started_at=at, duration_ms=50, outcome="success") for _ in range(100)]
         )
     with django_capture_on_commit_callbacks(execute=True):
         rollup_tenant(tenant=fresh_tenant, start=DAY, end=DAY, today=DAY)
+    with django_capture_on_commit_callbacks(execute=True):
         rollup_tenant(tenant=fresh_tenant, start=DAY, end=DAY, today=DAY)
 
     keys = set(Incident.objects.filter(tenant=fresh_tenant, source="quota").values_list("dedupe_key", flat=True))
-    assert keys == {"quota:requests:2026-11:80", "quota:requests:2026-11:90"}
-    assert len(mail.outbox) == 2
-    assert all(message.to == ["boss@fresh.test"] for message in mail.outbox)
+    assert keys == {"quota:requests:2026-11:80", "quota:requests:2026-11:90", "quota:requests:2026-11:100"}
+    # The first e-mail was refused (451) and retried by the task; each threshold mailed exactly once.
+    assert flaky_smtp.refused == 1
+    assert [rcpts for rcpts, _ in flaky_smtp.messages] == [["boss@fresh.test"]] * 3
+    subjects = sorted(
+        email.message_from_string(body, policy=email.policy.default)["Subject"] for _, body in flaky_smtp.messages
+    )
+    assert subjects == [
+        f"[Alquimista] Fresh Co: {threshold}% of the monthly requests limit reached (2026-11)"
+        for threshold in (100, 80, 90)
+    ]
+    from usage.tasks import quota_mail_task
+
+    assert quota_mail_task.delay(Incident.objects.filter(tenant=fresh_tenant, source="quota").first().pk).get() == 0
+    assert len(flaky_smtp.messages) == 3  # a second delivery of the task sends nothing
 
 
 def test_consecutive_auth_failures_require_reauthorization_naming_the_channel(fresh_tenant, agent_types):
