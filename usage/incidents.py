@@ -20,13 +20,20 @@ QUOTA_THRESHOLDS = (80, 90, 100)
 QUOTA_SEVERITY = {80: Incident.Severity.INFO, 90: Incident.Severity.WARNING, 100: Incident.Severity.CRITICAL}
 
 
-def error_rate_incidents_open(*, tenant, start: date, end: date) -> int:
-    """One incident per agent and day whose (errors + timeouts) / requests passes the threshold."""
+def error_rate_incidents_open(*, tenant, start: date, end: date, today: date) -> int:
+    """One incident per agent and day whose (errors + timeouts) / requests passes the threshold.
+
+    Only closed UTC days (before `today`) are judged: today's partial roll-up, refreshed every
+    15 minutes, would raise false alarms on the first few requests of the day.
+    """
     threshold = settings.USAGE_ERROR_RATE_THRESHOLD
     names = dict(AgentType.objects.values_list("id", "name"))
     opened = 0
     rows = UsageDaily.objects.filter(
-        tenant=tenant, day__range=(start, end), requests__gte=settings.USAGE_ERROR_RATE_MIN_REQUESTS
+        tenant=tenant,
+        day__range=(start, end),
+        day__lt=today,
+        requests__gte=settings.USAGE_ERROR_RATE_MIN_REQUESTS,
     ).values_list("agent_type_id", "day", "requests", "errors", "timeouts")
     for agent_type_id, day, requests, errors, timeouts in rows:
         rate = (errors + timeouts) / requests

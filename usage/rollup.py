@@ -182,7 +182,9 @@ def rollup_tenant(*, tenant, start: date, end: date, today: date | None = None) 
             cursor.execute(
                 COUNTERS_SQL.format(schema=schema), {"tenant_id": tenant.pk, "since": today - timedelta(days=30)}
             )
-        opened = sum(error_rate_incidents_open(tenant=tenant, start=first, end=last) for first, last in runs)
+        opened = sum(
+            error_rate_incidents_open(tenant=tenant, start=first, end=last, today=today) for first, last in runs
+        )
         opened += quota_incidents_open(tenant=tenant, month_of=end)
         opened += integration_health_check(tenant=tenant)
     bump(tenant_scope(tenant))

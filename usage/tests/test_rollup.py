@@ -186,8 +186,11 @@ def test_error_rate_above_threshold_opens_one_incident(fresh_tenant, agent_types
                 for i in range(100)
             ]
         )
+    # While DAY is today its roll-up is partial: no verdict on its error rate yet.
+    rollup_tenant(tenant=fresh_tenant, start=DAY, end=DAY, today=DAY)
+    assert not Incident.objects.filter(tenant=fresh_tenant, source="rollup").exists()
     for _ in range(2):
-        rollup_tenant(tenant=fresh_tenant, start=DAY, end=DAY, today=DAY)
+        rollup_tenant(tenant=fresh_tenant, start=DAY, end=DAY, today=DAY + timedelta(days=1))
     incidents = Incident.objects.filter(tenant=fresh_tenant, source="rollup")
     assert incidents.count() == 1
     assert "6.0%" in incidents.get().title and "CRM Sync" in incidents.get().title
@@ -195,7 +198,7 @@ def test_error_rate_above_threshold_opens_one_incident(fresh_tenant, agent_types
     settings.USAGE_ERROR_RATE_THRESHOLD = 0.10
     other = fresh_tenant
     Incident.objects.filter(tenant=other).delete()
-    rollup_tenant(tenant=other, start=DAY, end=DAY, today=DAY)
+    rollup_tenant(tenant=other, start=DAY, end=DAY, today=DAY + timedelta(days=1))
     assert not Incident.objects.filter(tenant=other, source="rollup").exists()
 
 
