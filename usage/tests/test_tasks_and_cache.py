@@ -98,3 +98,94 @@ def test_a_late_reported_request_is_rolled_up_by_the_scheduled_rollup(eager, acm
         raw_count = AgentRequest.objects.filter(agent__agent_type__code="email-nurture", started_at__date=day).count()
         assert not UsageDirtyDay.objects.exists()
     assert rolled.get().requests == raw_count == before + 1
+
+
+@pytest.mark.parametrize("path", ["/api/tenant/agents", "/api/tenant/integrations"])
+def test_agent_and_integration_lists_are_cached_until_a_rollup(client_for, acme, path):
+    from django_tenants.utils import tenant_context
+
+    from agents.models import TenantAgent
+    from integrations.models import Integration
+    from usage.rollup import rollup_tenant
+
+    client = client_for(acme, "user@acme.test")
+    model, field, changed = (
+        (TenantAgent, "restart_count", 777) if path.endswith("agents") else (Integration, "last_error", "changed")
+    )
+    first = client.get(path, {"page_size": "1"}).json()
+    with tenant_context(acme):
+        model.objects.filter(pk=first["results"][0]["id"]).update(**{field: changed})
+
+    cached = client.get(path, {"page_size": "1", "ignored": "x"}).json()
+    yesterday = utc_today() - timedelta(days=1)
+    rollup_tenant(tenant=acme, start=yesterday, end=yesterday)
+    fresh = client.get(path, {"page_size": "1"}).json()
+
+    assert cached == first and cached["results"][0][field] != changed
+    assert fresh["results"][0][field] == changed
+    with tenant_context(acme):
+        assert fresh["count"] == model.objects.count() and len(fresh["results"]) == 1
+
+
+def test_agent_and_integration_lists_filter_and_refuse_bad_parameters(client_for, acme):
+    from django_tenants.utils import tenant_context
+
+    from agents.models import TenantAgent
+    from integrations.models import Integration
+
+    client = client_for(acme, "user@acme.test")
+    with tenant_context(acme):
+        paused = TenantAgent.objects.order_by("pk").first()
+        TenantAgent.objects.filter(pk=paused.pk).update(status="paused")
+        email_ids = sorted(Integration.objects.filter(kind="email").values_list("pk", flat=True))
+    assert [a["id"] for a in client.get("/api/tenant/agents", {"status": "paused"}).json()["results"]] == [paused.pk]
+    body = client.get("/api/tenant/integrations", {"kind": "email"}).json()
+    assert sorted(i["id"] for i in body["results"]) == email_ids and body["count"] == len(email_ids)
+    for path, params, field in (
+        ("/api/tenant/agents", {"status": "sleeping"}, "status"),
+        ("/api/tenant/agents", {"page": "²"}, "page"),
+        ("/api/tenant/integrations", {"kind": "pigeon"}, "kind"),
+        ("/api/tenant/integrations", {"status": "meh"}, "status"),
+        ("/api/tenant/integrations", {"page": "9"}, "page"),
+    ):
+        response = client.get(path, params)
+        assert response.status_code == 400 and list(response.json()["error"]["fields"]) == [field], (path, params)
+
+
+@pytest.mark.parametrize("path", ["/api/tenant/agents", "/api/tenant/integrations"])
+def test_agent_and_integration_list_query_counts_do_not_grow(client_for, acme, path, django_assert_max_num_queries):
+    from django.core.cache import cache
+    from django_tenants.utils import tenant_context
+
+    from agents.models import AgentType, TenantAgent
+    from integrations.models import Integration
+
+    client = client_for(acme, "user@acme.test")
+    with django_assert_max_num_queries(20) as few:
+        assert client.get(path).status_code == 200
+    for number in range(15):
+        if path.endswith("agents"):
+            agent_type = AgentType.objects.create(code=f"bulk-{number}", name=f"Bulk {number}", price_per_1k_tokens=1)
+            with tenant_context(acme):
+                TenantAgent.objects.create(agent_type=agent_type)
+        else:
+            with tenant_context(acme):
+                Integration.objects.create(kind="webhook", name=f"Hook {number}")
+    cache.clear()
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        body = client.get(path).json()
+    assert len(body["results"]) >= 15
+
+
+def test_the_internal_tenant_list_cache_is_keyed_by_validated_parameters_only(client_for, public_tenant):
+    from django_redis import get_redis_connection
+
+    client = client_for(public_tenant, "support@alquimista.test")
+    bodies = [
+        client.get("/api/internal/tenants", params).json()
+        for params in ({}, {"junk": "1"}, {"junk": "2", "_": "123"}, {"page": "1", "page_size": "25", "x": "y"})
+    ]
+    assert all(body == bodies[0] for body in bodies)
+    assert len(get_redis_connection("default").keys("*read:global:*tenants*")) == 1
+    client.get("/api/internal/tenants", {"status": "active"})
+    assert len(get_redis_connection("default").keys("*read:global:*tenants*")) == 2
