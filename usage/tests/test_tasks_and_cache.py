@@ -189,3 +189,56 @@ def test_the_internal_tenant_list_cache_is_keyed_by_validated_parameters_only(cl
     assert len(get_redis_connection("default").keys("*read:global:*tenants*")) == 1
     client.get("/api/internal/tenants", {"status": "active"})
     assert len(get_redis_connection("default").keys("*read:global:*tenants*")) == 2
+
+
+def test_a_rollup_claiming_a_dirty_day_waits_for_an_open_ingest_of_it(transactional_db_free, acme):
+    """The race the mark's DO UPDATE closes: an ingest has inserted rows of a day already marked dirty but
+    not committed; a roll-up claiming the marks must wait and then see those rows, not clear the mark
+    without them (which would leave them out of UsageDaily for good)."""
+    import threading
+    from datetime import UTC, datetime
+
+    import psycopg
+    from django.db import connection
+
+    from usage.rollup import CLAIM_DIRTY_SQL, MARK_DIRTY_SQL
+
+    db = connection.settings_dict
+    dsn = dict(host=db["HOST"], port=db["PORT"], dbname=db["NAME"], user=db["USER"], password=db["PASSWORD"])
+    schema = connection.ops.quote_name(acme.schema_name)
+    day = utc_today() - timedelta(days=10)
+    started_at = datetime.combine(day, datetime.min.time(), tzinfo=UTC) + timedelta(hours=3)
+    mark, insert = (
+        MARK_DIRTY_SQL.format(schema=schema),
+        f"""
+        INSERT INTO {schema}.usage_agentrequest
+            (agent_id, started_at, duration_ms, outcome, tokens_in, tokens_out, channel, error_code)
+        SELECT min(id), %s, 1, 'error', 0, 0, '', 'race-test' FROM {schema}.agents_tenantagent""",
+    )
+    seen = {}
+
+    def rollup_claims():
+        with psycopg.connect(**dsn) as rollup:
+            claimed = [row[0] for row in rollup.execute(CLAIM_DIRTY_SQL.format(schema=schema)).fetchall()]
+            seen["claimed"] = claimed
+            seen["rows"] = rollup.execute(
+                f"SELECT count(*) FROM {schema}.usage_agentrequest WHERE error_code = 'race-test'"
+            ).fetchone()[0]
+            rollup.rollback()
+
+    with psycopg.connect(**dsn, autocommit=True) as setup, psycopg.connect(**dsn) as ingest:
+        try:
+            setup.execute(mark, {"days": [day]})  # the day is already dirty from an earlier call
+            ingest.execute(insert, [started_at])
+            ingest.execute(mark, {"days": [day]})
+            claimer = threading.Thread(target=rollup_claims)
+            claimer.start()
+            claimer.join(timeout=1.0)
+            assert claimer.is_alive() and "claimed" not in seen  # waiting on the open ingest's mark
+            ingest.commit()
+            claimer.join(timeout=10)
+            assert seen == {"claimed": [day], "rows": 1}
+        finally:
+            ingest.rollback()
+            setup.execute(f"DELETE FROM {schema}.usage_agentrequest WHERE error_code = 'race-test'")
+            setup.execute(f"DELETE FROM {schema}.usage_usagedirtyday WHERE day = %s", [day])
