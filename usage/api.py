@@ -108,7 +108,10 @@ class TenantAgentsView(PolicyAPIView):
     cache_seconds = TENANT_READ_SECONDS
     serializer_class = TenantAgentSerializer
 
-    @extend_schema(parameters=[OpenApiParameter("status", str, enum=TenantAgent.Status.values)])
+    @extend_schema(
+        parameters=[OpenApiParameter("status", str, enum=TenantAgent.Status.values)],
+        responses=TenantAgentSerializer(many=True),
+    )
     def get(self, request):
         status_filter = _choice_or_400(request.query_params, "status", TenantAgent.Status.values)
         return _cached_page(
@@ -131,7 +134,8 @@ class TenantIntegrationsView(PolicyAPIView):
         parameters=[
             OpenApiParameter("status", str, enum=Integration.Status.values),
             OpenApiParameter("kind", str, enum=Integration.Kind.values),
-        ]
+        ],
+        responses=IntegrationSerializer(many=True),
     )
     def get(self, request):
         status_filter = _choice_or_400(request.query_params, "status", Integration.Status.values)
@@ -150,7 +154,10 @@ class TenantIncidentsView(PolicyAPIView):
     cache_seconds = TENANT_READ_SECONDS
     serializer_class = IncidentSerializer
 
-    @extend_schema(parameters=[OpenApiParameter("status", str, enum=Incident.Status.values)])
+    @extend_schema(
+        parameters=[OpenApiParameter("status", str, enum=Incident.Status.values)],
+        responses=IncidentSerializer(many=True),
+    )
     def get(self, request):
         status_filter = request.query_params.get("status", "")
         if status_filter and status_filter not in Incident.Status.values:

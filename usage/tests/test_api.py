@@ -338,3 +338,17 @@ def test_a_read_key_of_tenant_a_gets_nothing_of_tenant_b_on_any_endpoint(acme, g
     with tenant_context(globex):
         assert (Lead.objects.count(), AgentRequest.objects.count()) == before
     assert ApiKey.objects.filter(tenant=globex).count() == api_keys_before
+
+
+def test_openapi_documents_the_tenant_lists_as_paginated():
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema = SchemaGenerator(urlconf="alquimista.urls_tenant").get_schema(request=None, public=True)
+    for path, component in (
+        ("/api/tenant/agents", "PaginatedTenantAgentList"),
+        ("/api/tenant/integrations", "PaginatedIntegrationList"),
+        ("/api/tenant/incidents", "PaginatedIncidentList"),
+    ):
+        get = schema["paths"][path]["get"]
+        assert get["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].endswith(component), path
+        assert {"page", "page_size", "status"} <= {parameter["name"] for parameter in get["parameters"]}, path
