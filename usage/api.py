@@ -237,8 +237,8 @@ class InternalTenantsView(PolicyAPIView):
         page, page_size = self.paginator.page_params(request)
 
         def page_body():
-            page = self.paginate_queryset(tenants)
-            return self.get_paginated_response(InternalTenantSerializer(page, many=True).data).data
+            rows = self.paginate_queryset(tenants)
+            return self.get_paginated_response(InternalTenantSerializer(rows, many=True).data).data
 
         # Cached until the next roll-up or tenant change (both bump the global read version), keyed by the
         # validated parameters only: arbitrary query parameters must not mint new cache keys.
