@@ -136,6 +136,10 @@ def day_runs(days) -> list[tuple[date, date]]:
     return [(first, last) for first, last in runs]
 
 
+def month_last_day(day: date) -> date:
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+
+
 @dataclass(frozen=True)
 class RollupResult:
     tenant: str
@@ -185,7 +189,9 @@ def rollup_tenant(*, tenant, start: date, end: date, today: date | None = None) 
         opened = sum(
             error_rate_incidents_open(tenant=tenant, start=first, end=last, today=today) for first, last in runs
         )
-        opened += quota_incidents_open(tenant=tenant, month_of=end)
+        # Late days of earlier months count toward those months' quotas.
+        for month_of in sorted({end, *(month_last_day(day) for day in late_days if day < end.replace(day=1))}):
+            opened += quota_incidents_open(tenant=tenant, month_of=month_of)
         opened += integration_health_check(tenant=tenant)
     bump(tenant_scope(tenant))
     bump(GLOBAL)

@@ -241,14 +241,11 @@ def eager():
     app.conf.task_always_eager = False
 
 
-def test_quota_thresholds_open_one_incident_each_and_mail_the_admins(
-    fresh_tenant, agent_types, flaky_smtp, eager, django_capture_on_commit_callbacks
-):
-    from accounts.roles import Role
-    from accounts.services import membership_set, user_ensure
+def tiny_plan_give(tenant) -> None:
+    """Put `tenant` on a plan of 100 requests a month (rolled back with the test)."""
     from tenants.models import Plan
 
-    fresh_tenant.plan = Plan.objects.create(
+    tenant.plan = Plan.objects.create(
         code="tiny",
         name="Tiny",
         monthly_price=1,
@@ -258,7 +255,16 @@ def test_quota_thresholds_open_one_incident_each_and_mail_the_admins(
         max_integrations=3,
         overage_price_per_1k_tokens=0,
     )
-    fresh_tenant.save(update_fields=["plan"])
+    tenant.save(update_fields=["plan"])
+
+
+def test_quota_thresholds_open_one_incident_each_and_mail_the_admins(
+    fresh_tenant, agent_types, flaky_smtp, eager, django_capture_on_commit_callbacks
+):
+    from accounts.roles import Role
+    from accounts.services import membership_set, user_ensure
+
+    tiny_plan_give(fresh_tenant)
     membership_set(user=user_ensure(email="boss@fresh.test"), tenant=fresh_tenant, role=Role.TENANT_ADMIN)
     membership_set(user=user_ensure(email="staff@fresh.test"), tenant=fresh_tenant, role=Role.TENANT_USER)
     with tenant_context(fresh_tenant):
@@ -461,3 +467,23 @@ def test_retention_keeps_a_day_rolled_up_only_while_it_was_in_progress(fresh_ten
     UsageDaily.objects.filter(tenant=fresh_tenant, day=day).update(rolled_up_at=during)
 
     assert raw_requests_purge(tenant=fresh_tenant, now=now) == 0
+
+
+def test_late_requests_of_last_month_count_toward_that_months_quota(fresh_tenant, agent_types):
+    from usage.rollup import dirty_days_mark
+
+    tiny_plan_give(fresh_tenant)
+    late = datetime(2026, 10, 31, 23, tzinfo=UTC)
+    with tenant_context(fresh_tenant):
+        agent = TenantAgent.objects.create(agent_type=agent_types["crm-sync"])
+        AgentRequest.objects.bulk_create(
+            [AgentRequest(agent=agent, started_at=late, duration_ms=50, outcome="success") for _ in range(85)]
+        )
+        dirty_days_mark(days=[late.date()])
+
+    result = rollup_tenant(tenant=fresh_tenant, start=DAY, end=DAY, today=DAY)
+
+    assert result.late_days == (late.date(),)
+    assert UsageDaily.objects.get(tenant=fresh_tenant, day=late.date()).requests == 85
+    keys = set(Incident.objects.filter(tenant=fresh_tenant, source="quota").values_list("dedupe_key", flat=True))
+    assert keys == {"quota:requests:2026-10:80"}
