@@ -26,6 +26,8 @@ class Integration(models.Model):
     last_error = models.CharField(max_length=500, blank=True)
     secret_ref = models.CharField(max_length=255, blank=True, help_text="Name in the secret store; never the secret.")
     token_version = models.PositiveIntegerField(default=1)
+    # Requests that started before this were made with the old token; health ignores them.
+    token_rotated_at = models.DateTimeField(null=True, blank=True)
     consecutive_auth_failures = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -1,5 +1,7 @@
 """Usage endpoints: the tenant's own reads and ingestion, and staff's cross-tenant views."""
 
+from urllib.parse import urlencode
+
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -7,9 +9,12 @@ from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 
 from accounts.policy import Action
+from agents.models import TenantAgent
 from agents.selectors import tenant_agents
 from agents.serializers import TenantAgentInternalSerializer, TenantAgentSerializer
+from alquimista.api.params import whole_number
 from alquimista.api.views import INTERNAL_READ_SECONDS, TENANT_READ_SECONDS, PolicyAPIView
+from integrations.models import Integration
 from integrations.selectors import tenant_integrations
 from integrations.serializers import IntegrationSerializer
 from operations.models import Incident
@@ -73,26 +78,75 @@ class TenantUsageView(PolicyAPIView):
         return Response(body)
 
 
+def _choice_or_400(params, name: str, choices) -> str:
+    value = params.get(name, "")
+    if value and value not in choices:
+        raise exceptions.ValidationError({name: [f"Must be one of {', '.join(choices)}."]})
+    return value
+
+
+def _cache_name(prefix: str, **validated) -> str:
+    """A read-cache key name from validated parameters only: stray query parameters add no keys."""
+    return f"{prefix}:{urlencode(sorted(validated.items()))}"
+
+
+def _cached_page(view, *, scope: str, name: str, items, serializer_class) -> Response:
+    """One page of `items()` (called only on a cache miss), cached until the scope's next invalidation."""
+    page, page_size = view.paginator.page_params(view.request)
+
+    def page_body():
+        page_items = view.paginate_queryset(items())
+        return view.get_paginated_response(serializer_class(page_items, many=True).data).data
+
+    return Response(cached_read(scope, _cache_name(name, page=page, page_size=page_size), page_body))
+
+
 class TenantAgentsView(PolicyAPIView):
-    """Contracted agents with their 30-day metrics."""
+    """Contracted agents with their 30-day metrics; paginated, `status` filters, cached until the next roll-up."""
 
     required_action = Action.VIEW_TENANT_DASHBOARD
     cache_seconds = TENANT_READ_SECONDS
     serializer_class = TenantAgentSerializer
 
+    @extend_schema(
+        parameters=[OpenApiParameter("status", str, enum=TenantAgent.Status.values)],
+        responses=TenantAgentSerializer(many=True),
+    )
     def get(self, request):
-        return Response(TenantAgentSerializer(tenant_agents(tenant=request.tenant), many=True).data)
+        status_filter = _choice_or_400(request.query_params, "status", TenantAgent.Status.values)
+        return _cached_page(
+            self,
+            scope=tenant_scope(request.tenant),
+            name=f"agents:{status_filter}",
+            items=lambda: tenant_agents(tenant=request.tenant, status=status_filter),
+            serializer_class=TenantAgentSerializer,
+        )
 
 
 class TenantIntegrationsView(PolicyAPIView):
-    """Integrations and their health; never their secrets."""
+    """Integrations and their health, never their secrets; paginated, `status` and `kind` filter, cached."""
 
     required_action = Action.VIEW_TENANT_DASHBOARD
     cache_seconds = TENANT_READ_SECONDS
     serializer_class = IntegrationSerializer
 
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("status", str, enum=Integration.Status.values),
+            OpenApiParameter("kind", str, enum=Integration.Kind.values),
+        ],
+        responses=IntegrationSerializer(many=True),
+    )
     def get(self, request):
-        return Response(IntegrationSerializer(tenant_integrations(tenant=request.tenant), many=True).data)
+        status_filter = _choice_or_400(request.query_params, "status", Integration.Status.values)
+        kind = _choice_or_400(request.query_params, "kind", Integration.Kind.values)
+        return _cached_page(
+            self,
+            scope=tenant_scope(request.tenant),
+            name=f"integrations:{status_filter}:{kind}",
+            items=lambda: tenant_integrations(tenant=request.tenant, status=status_filter, kind=kind),
+            serializer_class=IntegrationSerializer,
+        )
 
 
 class TenantIncidentsView(PolicyAPIView):
@@ -100,7 +154,10 @@ class TenantIncidentsView(PolicyAPIView):
     cache_seconds = TENANT_READ_SECONDS
     serializer_class = IncidentSerializer
 
-    @extend_schema(parameters=[OpenApiParameter("status", str, enum=Incident.Status.values)])
+    @extend_schema(
+        parameters=[OpenApiParameter("status", str, enum=Incident.Status.values)],
+        responses=IncidentSerializer(many=True),
+    )
     def get(self, request):
         status_filter = request.query_params.get("status", "")
         if status_filter and status_filter not in Incident.Status.values:
@@ -169,19 +226,32 @@ class InternalTenantsView(PolicyAPIView):
 
         if status_filter and status_filter not in Tenant.Status.values:
             raise exceptions.ValidationError({"status": [f"Must be one of {', '.join(Tenant.Status.values)}."]})
+        search = params.get("search", "").strip()
         tenants = tenants_with_usage(
-            search=params.get("search", "").strip(),
+            search=search,
             status=status_filter,
             plan=params.get("plan", ""),
             ordering=ordering,
         )
 
-        def page_body():
-            page = self.paginate_queryset(tenants)
-            return self.get_paginated_response(InternalTenantSerializer(page, many=True).data).data
+        page, page_size = self.paginator.page_params(request)
 
-        # Cached until the next roll-up or tenant change (both bump the global read version).
-        return Response(cached_read(GLOBAL, f"tenants:{request.get_full_path()}", page_body))
+        def page_body():
+            rows = self.paginate_queryset(tenants)
+            return self.get_paginated_response(InternalTenantSerializer(rows, many=True).data).data
+
+        # Cached until the next roll-up or tenant change (both bump the global read version), keyed by the
+        # validated parameters only: arbitrary query parameters must not mint new cache keys.
+        name = _cache_name(
+            "tenants",
+            search=search,
+            status=status_filter,
+            plan=params.get("plan", ""),
+            ordering=ordering,
+            page=page,
+            page_size=page_size,
+        )
+        return Response(cached_read(GLOBAL, name, page_body))
 
     @extend_schema(responses={202: OpenApiTypes.OBJECT})
     def post(self, request):
@@ -272,9 +342,10 @@ class InternalIncidentsView(PolicyAPIView):
         params = request.query_params
         tenant = None
         if params.get("tenant"):
-            if not params["tenant"].isdigit():
+            tenant_id = whole_number(params["tenant"])
+            if tenant_id is None:
                 raise exceptions.ValidationError({"tenant": ["Must be a tenant id."]})
-            tenant = customer_tenant_or_404(params["tenant"])
+            tenant = customer_tenant_or_404(tenant_id)
         for name, allowed in (("status", Incident.Status.values), ("severity", Incident.Severity.values)):
             if params.get(name) and params[name] not in allowed:
                 raise exceptions.ValidationError({name: [f"Must be one of {', '.join(allowed)}."]})

@@ -13,16 +13,17 @@ AUTH_FAILURE_CODES = ("auth_failed", "unauthorized", "token_expired", "invalid_t
 def integration_health_check(*, tenant) -> int:
     """Mark an integration "reauthorization required" after N consecutive auth failures on its channel.
 
-    Runs inside the tenant's schema (rollup_tenant enters it). Returns incidents opened.
+    Only requests started after the integration's last token rotation count: failures with the old
+    token say nothing about the new one. Runs inside the tenant's schema (rollup_tenant enters it).
+    Returns incidents opened.
     """
     needed = settings.INTEGRATION_AUTH_FAILURES_BEFORE_REAUTH
     opened = 0
     for integration in Integration.objects.exclude(status=Integration.Status.DISABLED):
-        recent = list(
-            AgentRequest.objects.filter(channel=integration.kind)
-            .order_by("-started_at")
-            .values_list("error_code", flat=True)[: max(needed, 50)]
-        )
+        requests = AgentRequest.objects.filter(channel=integration.kind)
+        if integration.token_rotated_at is not None:
+            requests = requests.filter(started_at__gt=integration.token_rotated_at)
+        recent = list(requests.order_by("-started_at").values_list("error_code", flat=True)[: max(needed, 50)])
         streak = 0
         for code in recent:
             if code not in AUTH_FAILURE_CODES:

@@ -3,9 +3,11 @@
 from datetime import date
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Sum
+from django_tenants.utils import schema_context
 
 from accounts.models import Membership
 from accounts.roles import Role
@@ -18,13 +20,20 @@ QUOTA_THRESHOLDS = (80, 90, 100)
 QUOTA_SEVERITY = {80: Incident.Severity.INFO, 90: Incident.Severity.WARNING, 100: Incident.Severity.CRITICAL}
 
 
-def error_rate_incidents_open(*, tenant, start: date, end: date) -> int:
-    """One incident per agent and day whose (errors + timeouts) / requests passes the threshold."""
+def error_rate_incidents_open(*, tenant, start: date, end: date, today: date) -> int:
+    """One incident per agent and day whose (errors + timeouts) / requests passes the threshold.
+
+    Only closed UTC days (before `today`) are judged: today's partial roll-up, refreshed every
+    15 minutes, would raise false alarms on the first few requests of the day.
+    """
     threshold = settings.USAGE_ERROR_RATE_THRESHOLD
     names = dict(AgentType.objects.values_list("id", "name"))
     opened = 0
     rows = UsageDaily.objects.filter(
-        tenant=tenant, day__range=(start, end), requests__gte=settings.USAGE_ERROR_RATE_MIN_REQUESTS
+        tenant=tenant,
+        day__range=(start, end),
+        day__lt=today,
+        requests__gte=settings.USAGE_ERROR_RATE_MIN_REQUESTS,
     ).values_list("agent_type_id", "day", "requests", "errors", "timeouts")
     for agent_type_id, day, requests, errors, timeouts in rows:
         rate = (errors + timeouts) / requests
@@ -51,7 +60,13 @@ def month_usage(*, tenant, month_of: date) -> dict:
 
 
 def quota_incidents_open(*, tenant, month_of: date) -> int:
-    """At 80 %, 90 % and 100 % of a plan limit in the month: one incident each, and the tenant admins told."""
+    """At 80 %, 90 % and 100 % of a plan limit in the month: one incident each, and the tenant admins told.
+
+    The e-mail goes out from a Celery task with retries, enqueued once the incident is committed:
+    a mail server that is down delays the e-mail instead of losing it.
+    """
+    from usage.tasks import quota_mail_task
+
     plan = tenant.plan
     if plan is None:
         return 0
@@ -76,11 +91,27 @@ def quota_incidents_open(*, tenant, month_of: date) -> int:
             )
             if created:
                 opened += 1
-                transaction.on_commit(lambda incident=incident: quota_mail_send(tenant=tenant, incident=incident))
+                transaction.on_commit(lambda incident_id=incident.pk: quota_mail_task.delay(incident_id))
     return opened
 
 
-def quota_mail_send(*, tenant, incident) -> None:
+def _quota_mail_sent_key(incident_id: int) -> str:
+    return f"quota-mail-sent:{incident_id}"
+
+
+def quota_mail_send(*, incident_id: int) -> int:
+    """E-mail a quota incident to the tenant's active admins; returns recipients mailed.
+
+    Raises when the mail server refuses, so the task retries. A second delivery of a sent
+    alert sends nothing.
+    """
+    from operations.models import Incident
+
+    with schema_context("public"):
+        if cache.get(_quota_mail_sent_key(incident_id)):
+            return 0
+    incident = Incident.objects.select_related("tenant").get(pk=incident_id)
+    tenant = incident.tenant
     recipients = list(
         Membership.objects.filter(tenant=tenant, role=Role.TENANT_ADMIN, user__is_active=True).values_list(
             "user__email", flat=True
@@ -93,3 +124,6 @@ def quota_mail_send(*, tenant, incident) -> None:
             from_email=None,
             recipient_list=recipients,
         )
+    with schema_context("public"):
+        cache.set(_quota_mail_sent_key(incident_id), 1, 60 * 60 * 24 * 40)
+    return len(recipients)

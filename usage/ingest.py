@@ -9,6 +9,7 @@ from rest_framework import serializers
 from agents.models import TenantAgent
 from integrations.models import Integration
 from usage.models import AgentRequest
+from usage.rollup import dirty_days_mark
 
 MAX_DURATION_MS = 600_000
 MAX_TOKENS = 10_000_000
@@ -65,7 +66,11 @@ def rows_validate(*, rows: list[dict], agents: dict[str, int]) -> list[dict]:
 
 
 def agent_requests_ingest(*, rows: list[dict]) -> int:
-    """Insert the reported requests of the current tenant (its schema is set); nothing on any error."""
+    """Insert the reported requests of the current tenant (its schema is set); nothing on any error.
+
+    The UTC days touched are marked dirty in the same transaction, so the scheduled roll-up
+    recounts them even when they are older than the days it rolls up anyway.
+    """
     agents = dict(TenantAgent.objects.select_related("agent_type").values_list("agent_type__code", "pk"))
     valid = rows_validate(rows=rows, agents=agents)
     with transaction.atomic():
@@ -85,4 +90,5 @@ def agent_requests_ingest(*, rows: list[dict]) -> int:
             ],
             batch_size=len(valid),
         )
+        dirty_days_mark(days=[row["started_at"].astimezone(UTC).date() for row in valid])
     return len(valid)

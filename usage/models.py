@@ -32,6 +32,20 @@ class AgentRequest(models.Model):
         return f"request {self.pk} {self.outcome}"
 
 
+class UsageDirtyDay(models.Model):
+    """A UTC day with raw requests ingested since its last roll-up (tenant schema).
+
+    Ingestion marks the days it touched; the scheduled roll-up rolls them and clears them, so
+    requests reported late still reach UsageDaily; retention never purges a dirty day.
+    """
+
+    day = models.DateField(primary_key=True)
+    marked_at = models.DateTimeField()
+
+    def __str__(self):
+        return f"dirty {self.day}"
+
+
 class UsageDaily(models.Model):
     """One tenant's use of one agent type on one UTC day (public schema), from the roll-up.
 

@@ -100,6 +100,46 @@ WHERE ta.id = s.id
 """
 
 
+# Ingestion marks the UTC days it touched. DO UPDATE (not DO NOTHING) so the mark's row stays locked
+# until the ingest commits: a roll-up claiming that day then waits and sees the new rows, instead of
+# clearing the mark without them. Callers pass the days sorted, so concurrent marks lock in one order.
+MARK_DIRTY_SQL = """
+INSERT INTO {schema}.usage_usagedirtyday (day, marked_at)
+SELECT day, now() FROM unnest(%(days)s::date[]) AS day
+ON CONFLICT (day) DO UPDATE SET marked_at = EXCLUDED.marked_at
+"""
+
+CLAIM_DIRTY_SQL = """
+DELETE FROM {schema}.usage_usagedirtyday
+WHERE day IN (SELECT day FROM {schema}.usage_usagedirtyday ORDER BY day FOR UPDATE)
+RETURNING day
+"""
+
+
+def dirty_days_mark(*, days: list[date]) -> None:
+    """Record that raw requests of these UTC days arrived (current tenant's schema): one statement."""
+    if not days:
+        return
+    schema = connection.ops.quote_name(connection.schema_name)
+    with connection.cursor() as cursor:
+        cursor.execute(MARK_DIRTY_SQL.format(schema=schema), {"days": sorted(set(days))})
+
+
+def day_runs(days) -> list[tuple[date, date]]:
+    """Sorted days as inclusive runs of consecutive days: one roll-up statement per run."""
+    runs: list[list[date]] = []
+    for day in sorted(set(days)):
+        if runs and day - runs[-1][1] == timedelta(days=1):
+            runs[-1][1] = day
+        else:
+            runs.append([day, day])
+    return [(first, last) for first, last in runs]
+
+
+def month_last_day(day: date) -> date:
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+
+
 @dataclass(frozen=True)
 class RollupResult:
     tenant: str
@@ -107,6 +147,7 @@ class RollupResult:
     end: date
     rows: int
     incidents: int
+    late_days: tuple[date, ...] = ()
 
 
 def day_bounds(start: date, end: date) -> tuple[datetime, datetime]:
@@ -117,7 +158,11 @@ def day_bounds(start: date, end: date) -> tuple[datetime, datetime]:
 
 
 def rollup_tenant(*, tenant, start: date, end: date, today: date | None = None) -> RollupResult:
-    """Roll up `tenant`'s raw requests of the UTC days start..end (inclusive), then what follows from them."""
+    """Roll up `tenant`'s raw requests of the UTC days start..end (inclusive), then what follows from them.
+
+    Also rolls up (and clears) the days ingestion marked dirty, so late-reported requests are counted.
+    The marks are claimed first, in the same transaction: a failed roll-up leaves them for the next one.
+    """
     from usage.health import integration_health_check
     from usage.incidents import error_rate_incidents_open, quota_incidents_open
 
@@ -125,24 +170,41 @@ def rollup_tenant(*, tenant, start: date, end: date, today: date | None = None) 
         raise ValueError("end must not be before start")
     today = today or datetime.now(UTC).date()
     schema = connection.ops.quote_name(tenant.schema_name)
-    start_at, end_at = day_bounds(start, end)
     with tenant_context(tenant), transaction.atomic():
         with connection.cursor() as cursor:
-            cursor.execute(
-                ROLLUP_SQL.format(aggregate=aggregate_sql(schema)),
-                {"tenant_id": tenant.pk, "start": start_at, "end": end_at},
-            )
-            rows = cursor.rowcount
+            cursor.execute(CLAIM_DIRTY_SQL.format(schema=schema))
+            late_days = tuple(sorted(day for (day,) in cursor.fetchall() if not start <= day <= end))
+            runs = [(start, end), *day_runs(late_days)]
+            rows = 0
+            for first, last in runs:
+                start_at, end_at = day_bounds(first, last)
+                cursor.execute(
+                    ROLLUP_SQL.format(aggregate=aggregate_sql(schema)),
+                    {"tenant_id": tenant.pk, "start": start_at, "end": end_at},
+                )
+                rows += cursor.rowcount
             cursor.execute(
                 COUNTERS_SQL.format(schema=schema), {"tenant_id": tenant.pk, "since": today - timedelta(days=30)}
             )
-        opened = error_rate_incidents_open(tenant=tenant, start=start, end=end)
-        opened += quota_incidents_open(tenant=tenant, month_of=end)
+        opened = sum(
+            error_rate_incidents_open(tenant=tenant, start=first, end=last, today=today) for first, last in runs
+        )
+        # Late days of earlier months count toward those months' quotas.
+        for month_of in sorted({end, *(month_last_day(day) for day in late_days if day < end.replace(day=1))}):
+            opened += quota_incidents_open(tenant=tenant, month_of=month_of)
         opened += integration_health_check(tenant=tenant)
     bump(tenant_scope(tenant))
     bump(GLOBAL)
-    logger.info("rollup_done", tenant=tenant.schema_name, start=str(start), end=str(end), rows=rows, incidents=opened)
-    return RollupResult(tenant=tenant.slug, start=start, end=end, rows=rows, incidents=opened)
+    logger.info(
+        "rollup_done",
+        tenant=tenant.schema_name,
+        start=str(start),
+        end=str(end),
+        late_days=[day.isoformat() for day in late_days],
+        rows=rows,
+        incidents=opened,
+    )
+    return RollupResult(tenant=tenant.slug, start=start, end=end, rows=rows, incidents=opened, late_days=late_days)
 
 
 def error_rate_threshold() -> float:

@@ -51,3 +51,17 @@ def purge_raw_all() -> int:
 @tenant_task(name="usage.purge_raw", autoretry_for=(Exception,), retry_backoff=60, max_retries=3)
 def purge_raw_task(tenant) -> int:
     return raw_requests_purge(tenant=tenant)
+
+
+@app.task(
+    name="usage.quota_mail",
+    acks_late=True,
+    autoretry_for=(Exception,),
+    retry_backoff=60,
+    retry_backoff_max=3600,
+    max_retries=10,
+)
+def quota_mail_task(incident_id: int) -> int:
+    from usage.incidents import quota_mail_send
+
+    return quota_mail_send(incident_id=incident_id)

@@ -1,6 +1,8 @@
 from rest_framework import exceptions
 from rest_framework.pagination import PageNumberPagination
 
+from alquimista.api.params import whole_number
+
 
 class StrictPageNumberPagination(PageNumberPagination):
     """Pages of 25 (`page_size` up to 200); a page that is not a positive number, or past the end, is a 400 naming `page`."""
@@ -9,13 +11,19 @@ class StrictPageNumberPagination(PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 200
 
-    def paginate_queryset(self, queryset, request, view=None):
-        raw = request.query_params.get(self.page_query_param, "1")
-        if not raw.isdigit() or int(raw) < 1:
+    def page_params(self, request) -> tuple[int, int]:
+        """The requested (page, page_size), validated: a 400 naming the parameter otherwise."""
+        page = whole_number(request.query_params.get(self.page_query_param, "1"))
+        if page is None or page < 1:
             raise exceptions.ValidationError({"page": ["Must be a positive whole number."]})
-        size = request.query_params.get(self.page_size_query_param)
-        if size is not None and (not size.isdigit() or not 1 <= int(size) <= self.max_page_size):
+        raw_size = request.query_params.get(self.page_size_query_param)
+        size = whole_number(raw_size)
+        if raw_size is not None and (size is None or not 1 <= size <= self.max_page_size):
             raise exceptions.ValidationError({"page_size": [f"Must be between 1 and {self.max_page_size}."]})
+        return page, self.page_size if size is None else size
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self.page_params(request)
         try:
             return super().paginate_queryset(queryset, request, view)
         except exceptions.NotFound:

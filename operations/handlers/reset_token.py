@@ -1,4 +1,5 @@
 from django.db import transaction
+from django.utils import timezone
 
 from integrations.models import Integration
 from operations.handlers.base import CommandFailed
@@ -23,7 +24,11 @@ def reset_token(command, progress) -> dict:
         ) from None
     with transaction.atomic():
         Integration.objects.filter(pk=integration.pk).update(
-            token_version=meta.version, status=Integration.Status.OK, consecutive_auth_failures=0, last_error=""
+            token_version=meta.version,
+            token_rotated_at=timezone.now(),
+            status=Integration.Status.OK,
+            consecutive_auth_failures=0,
+            last_error="",
         )
     return {
         "integration_id": integration.pk,

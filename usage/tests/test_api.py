@@ -258,3 +258,97 @@ def test_incident_acknowledge_then_resolve_is_audited_and_illegal_moves_are_400(
         .values_list("action", flat=True)
         .order_by("id")
     ) == ["incident.acknowledged", "incident.resolved"]
+
+
+@pytest.mark.parametrize(
+    "path, params, field",
+    [
+        ("/api/internal/tenants", {"page": "²"}, "page"),
+        ("/api/internal/tenants", {"page": "١"}, "page"),  # Arabic-Indic one: isdigit() and int() accept it
+        ("/api/internal/tenants", {"page_size": "²"}, "page_size"),
+        ("/api/internal/tenants", {"page_size": "0"}, "page_size"),
+        ("/api/internal/tenants", {"page_size": "201"}, "page_size"),
+        ("/api/internal/incidents", {"page": "³"}, "page"),
+        ("/api/internal/incidents", {"tenant": "²"}, "tenant"),
+        ("/api/internal/incidents", {"tenant": "-1"}, "tenant"),
+    ],
+)
+def test_crafted_numbers_are_a_400_naming_the_parameter(client_for, public_tenant, path, params, field):
+    response = client_for(public_tenant, "support@alquimista.test").get(path, params)
+    assert response.status_code == 400, response.content
+    assert list(response.json()["error"]["fields"]) == [field]
+
+
+def test_ascii_page_size_and_tenant_id_still_work(client_for, public_tenant, acme):
+    client = client_for(public_tenant, "support@alquimista.test")
+    body = client.get("/api/internal/tenants", {"page_size": "1", "page": "2", "ordering": "name"}).json()
+    assert [t["slug"] for t in body["results"]] == ["globex"] and body["count"] == 3
+    incident = Incident.objects.create(tenant=acme, title="Mine", severity="info", source="test")
+    body = client.get("/api/internal/incidents", {"tenant": str(acme.pk)}).json()
+    assert incident.pk in [row["id"] for row in body["results"]]
+
+
+def tenant_api_paths(ids: dict) -> list[str]:
+    """Every /api/tenant endpoint of the tenant URLconf, integer parameters filled from `ids`."""
+    from django.urls import URLPattern
+
+    from alquimista.urls_tenant import urlpatterns
+
+    paths = []
+    for pattern in urlpatterns:
+        route = str(pattern.pattern)
+        if isinstance(pattern, URLPattern) and route.startswith("api/tenant/"):
+            for name in pattern.pattern.converters:
+                route = route.replace(f"<int:{name}>", str(ids.get(name, 1)))
+            paths.append("/" + route)
+    return paths
+
+
+def test_a_read_key_of_tenant_a_gets_nothing_of_tenant_b_on_any_endpoint(acme, globex):
+    from accounts.models import ApiKey
+    from dispatch.models import Lead
+    from integrations.models import Integration
+
+    with tenant_context(globex):
+        lead = Lead.objects.order_by("pk").first()
+        secrets_of_b = [
+            "globex",
+            *Integration.objects.values_list("name", flat=True),
+            *Lead.objects.values_list("name", flat=True),
+            *[value for value in Lead.objects.values_list("email", flat=True) if value],
+            *[value for value in Lead.objects.values_list("phone", flat=True) if value],
+        ]
+        before = (Lead.objects.count(), AgentRequest.objects.count())
+    globex_key = ApiKey.objects.filter(tenant=globex).order_by("pk").first()
+    ids = {"lead_id": lead.pk if lead else 1, "key_id": globex_key.pk if globex_key else 1}
+    paths = tenant_api_paths(ids)
+    assert {"/api/tenant/me", "/api/tenant/usage", "/api/tenant/agent-requests", "/api/tenant/api-keys"} <= set(paths)
+    _, raw = api_key_create(tenant=acme, name="reader", scopes=["read"])
+    foreign = Client(HTTP_HOST="globex.localhost", HTTP_AUTHORIZATION=f"Api-Key {raw}")
+    api_keys_before = ApiKey.objects.filter(tenant=globex).count()
+
+    for path in paths:
+        for method in ("get", "post"):
+            response = getattr(foreign, method)(path, {}, content_type="application/json")
+            assert response.status_code in (401, 404), (method, path, response.status_code)
+            body = response.content.decode().lower()
+            leaked = [value for value in secrets_of_b if value.lower() in body]
+            assert not leaked, (method, path, leaked)
+
+    with tenant_context(globex):
+        assert (Lead.objects.count(), AgentRequest.objects.count()) == before
+    assert ApiKey.objects.filter(tenant=globex).count() == api_keys_before
+
+
+def test_openapi_documents_the_tenant_lists_as_paginated():
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema = SchemaGenerator(urlconf="alquimista.urls_tenant").get_schema(request=None, public=True)
+    for path, component in (
+        ("/api/tenant/agents", "PaginatedTenantAgentList"),
+        ("/api/tenant/integrations", "PaginatedIntegrationList"),
+        ("/api/tenant/incidents", "PaginatedIncidentList"),
+    ):
+        get = schema["paths"][path]["get"]
+        assert get["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].endswith(component), path
+        assert {"page", "page_size", "status"} <= {parameter["name"] for parameter in get["parameters"]}, path
