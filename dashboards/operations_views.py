@@ -8,6 +8,7 @@ from django.utils.http import urlencode
 
 from accounts.policy import Action, can
 from agents.selectors import tenant_agents
+from alquimista.api.params import whole_number
 from dashboards.access import page_post_requires, page_requires
 from dispatch.api import dispatch_state
 from integrations.selectors import tenant_integrations
@@ -41,6 +42,17 @@ def _errors(request, error: ValidationError) -> None:
             messages.error(request, f"{field}: {problem}" if field != "__all__" else problem)
 
 
+def _tenant_filter(request, value: str):
+    """The customer tenant a `?tenant=` filter names; a form error (and no filter) for anything but an id."""
+    if not value:
+        return None
+    tenant_id = whole_number(value)
+    if tenant_id is None:
+        messages.error(request, "tenant: choose a tenant from the list.")
+        return None
+    return Tenant.objects.customers().filter(pk=tenant_id).first()
+
+
 def _command_parameters(post) -> dict:
     parameters = {}
     for name in ("integration_id", "agent_id", "reason", "channel", "since"):
@@ -53,7 +65,7 @@ def _command_parameters(post) -> dict:
 @page_requires(Action.VIEW_COMPANY_PANEL)
 def commands_page(request):
     filters = {key: request.GET.get(key, "").strip() for key in ("tenant", "type", "status")}
-    tenant = Tenant.objects.customers().filter(pk=filters["tenant"]).first() if filters["tenant"].isdigit() else None
+    tenant = _tenant_filter(request, filters["tenant"])
     commands = command_list(
         tenant=tenant,
         command_type=filters["type"] if filters["type"] in CommandType.values else "",
@@ -78,11 +90,8 @@ def commands_page(request):
 
 @page_post_requires(Action.CREATE_BASIC_COMMAND)
 def command_create_page(request):
-    tenant = (
-        Tenant.objects.customers().filter(pk=request.POST.get("tenant_id", "0") or 0).first()
-        if request.POST.get("tenant_id", "").isdigit()
-        else None
-    )
+    tenant_id = whole_number(request.POST.get("tenant_id", ""))
+    tenant = Tenant.objects.customers().filter(pk=tenant_id).first() if tenant_id is not None else None
     if tenant is None:
         messages.error(request, "tenant: choose a tenant.")
         return redirect("company-commands")
@@ -136,11 +145,17 @@ def batch_create_page(request):
         tenants = tenants.filter(status=status)
     if plan:
         tenants = tenants.filter(plan__code=plan)
-    chosen = [pk for pk in request.POST.getlist("tenant_ids") if pk.isdigit()]
+    chosen = [whole_number(pk) for pk in request.POST.getlist("tenant_ids")]
+    if None in chosen:
+        messages.error(request, "tenant_ids: choose tenants from the list.")
+        return redirect("company-commands")
     if chosen:
         tenants = tenants.filter(pk__in=chosen)
+    concurrency = whole_number(request.POST.get("concurrency", "5"))
+    if concurrency is None:
+        messages.error(request, "concurrency: a whole number.")
+        return redirect("company-commands")
     try:
-        concurrency = int(request.POST.get("concurrency", "5"))
         batch = batch_create(
             command_type=request.POST.get("type", ""),
             tenants=tenants.order_by("name"),
@@ -150,9 +165,6 @@ def batch_create_page(request):
             selection=", ".join(f"{k}={v}" for k, v in (("status", status), ("plan", plan)) if v) or "selected tenants",
             request=request,
         )
-    except ValueError:
-        messages.error(request, "concurrency: a whole number.")
-        return redirect("company-commands")
     except ValidationError as error:
         _errors(request, error)
         return redirect("company-commands")
@@ -183,7 +195,7 @@ def events_page(request):
         except ValueError:
             messages.error(request, f"{key}: use YYYY-MM-DD.")
             dates[key] = None
-    tenant = Tenant.objects.customers().filter(pk=filters["tenant"]).first() if filters["tenant"].isdigit() else None
+    tenant = _tenant_filter(request, filters["tenant"])
     events = event_list(
         tenant=tenant, actor=filters["actor"], action=filters["action"], since=dates["from"], until=dates["to"]
     )

@@ -11,6 +11,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 
 from accounts.policy import Action
+from alquimista.api.params import whole_number
 from alquimista.api.views import PolicyAPIView
 from operations.commands import batch_create, batch_summary, command_cancel, command_create, command_retry
 from operations.commands_models import Command, CommandBatch, CommandStatus, CommandType
@@ -39,9 +40,10 @@ def _choice_param(params, name: str, allowed) -> str:
 def _tenant_param(params):
     if not params.get("tenant"):
         return None
-    if not params["tenant"].isdigit():
+    tenant_id = whole_number(params["tenant"])
+    if tenant_id is None:
         raise exceptions.ValidationError({"tenant": ["Must be a tenant id."]})
-    return customer_tenant_or_404(params["tenant"])
+    return customer_tenant_or_404(tenant_id)
 
 
 class CommandsView(PolicyAPIView):

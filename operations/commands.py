@@ -15,6 +15,7 @@ from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from accounts.policy import Action, can
+from alquimista.api.params import whole_number
 from operations.commands_models import FINISHED, Command, CommandBatch, CommandStatus, CommandType
 from operations.services import event_record
 
@@ -31,10 +32,10 @@ def types_allowed_for(user) -> list[tuple[str, str]]:
 
 
 def _positive_int(parameters: dict, name: str) -> int:
-    value = parameters.get(name)
-    if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).isdigit():
+    value = whole_number(parameters.get(name))
+    if not value:
         raise ValidationError({name: "A positive whole number is required."})
-    return int(value)
+    return value
 
 
 def parameters_validate(*, tenant, command_type: str, parameters: dict) -> dict:

@@ -122,3 +122,30 @@ def test_events_filter_and_export_csv(staff, acme):
     assert rows[0][:4] == ["created_at", "actor_email", "tenant", "action"]
     assert len(rows) - 1 == OperationalEvent.objects.filter(tenant=acme).count()
     assert staff["support"].get("/api/internal/events", {"from": "yesterday"}).status_code == 400
+
+
+@pytest.mark.parametrize("path", ["/api/internal/operations/commands", "/api/internal/events"])
+@pytest.mark.parametrize("value", ["²", "١", "-1", "1.5"])
+def test_a_crafted_tenant_filter_is_400_naming_tenant(staff, path, value):
+    response = staff["admin"].get(path, {"tenant": value})
+    assert response.status_code == 400 and list(response.json()["error"]["fields"]) == ["tenant"]
+
+
+@pytest.mark.parametrize(
+    "command_type, parameters, field",
+    [
+        ("RESET_TOKEN", {"integration_id": "²"}, "integration_id"),
+        ("RESTART_AGENT", {"agent_id": "²"}, "agent_id"),
+        ("RESTART_AGENT", {"agent_id": "0"}, "agent_id"),
+        ("RESTART_AGENT", {"agent_id": -3}, "agent_id"),
+    ],
+)
+def test_crafted_id_parameters_are_400_naming_the_field(staff, acme, command_type, parameters, field):
+    before = Command.objects.count()
+    response = post(
+        staff["admin"],
+        "/api/internal/operations/commands",
+        {"tenant_id": acme.pk, "type": command_type, "parameters": parameters},
+    )
+    assert response.status_code == 400 and list(response.json()["error"]["fields"]) == [field]
+    assert Command.objects.count() == before
