@@ -111,7 +111,11 @@ class CommandCancelView(PolicyAPIView):
     @extend_schema(request=None)
     def post(self, request, command_id):
         command = get_object_or_404(Command, pk=command_id)
-        return Response(CommandSerializer(command_cancel(command=command, actor=request.user, request=request)).data)
+        try:
+            command = command_cancel(command=command, actor=request.user, request=request)
+        except DjangoPermissionDenied as denied:
+            raise exceptions.PermissionDenied(str(denied)) from None
+        return Response(CommandSerializer(command).data)
 
 
 class CommandRetryView(PolicyAPIView):

@@ -108,10 +108,7 @@ def command_create(
         raise ValidationError({"type": f"One of {', '.join(CommandType.values)}."})
     if tenant.is_public or tenant.status not in ("active", "suspended"):
         raise ValidationError({"tenant": "Commands run on active or suspended tenants only."})
-    if actor is not None and not can(actor, required_action(command_type)):
-        from django.core.exceptions import PermissionDenied
-
-        raise PermissionDenied(f"Your role may not run {command_type}.")
+    _require_type_permission(actor, command_type)
     cleaned = parameters_validate(tenant=tenant, command_type=command_type, parameters=parameters or {})
     idempotency_key = (idempotency_key or "").strip()[:100]
     with transaction.atomic():
@@ -148,7 +145,16 @@ def command_create(
     return command, True
 
 
+def _require_type_permission(actor, command_type: str) -> None:
+    """Creating, cancelling and retrying a command all need the policy's action for its type."""
+    if actor is not None and not can(actor, required_action(command_type)):
+        from django.core.exceptions import PermissionDenied
+
+        raise PermissionDenied(f"Your role may not run {command_type}.")
+
+
 def command_cancel(*, command: Command, actor, request=None) -> Command:
+    _require_type_permission(actor, command.type)
     with transaction.atomic():
         updated = Command.objects.filter(pk=command.pk, status=CommandStatus.PENDING).update(
             status=CommandStatus.CANCELLED, finished_at=timezone.now(), progress_message="Cancelled"
@@ -169,6 +175,7 @@ def command_cancel(*, command: Command, actor, request=None) -> Command:
 
 
 def command_retry(*, command: Command, actor, request=None) -> Command:
+    _require_type_permission(actor, command.type)
     command.refresh_from_db()
     if command.status not in (CommandStatus.ERROR, CommandStatus.CANCELLED):
         raise ValidationError(
@@ -292,10 +299,7 @@ def batch_create(
     """One command per tenant, all validated first (nothing is created if one is invalid), `concurrency` running at once."""
     if command_type not in CommandType.values:
         raise ValidationError({"type": f"One of {', '.join(CommandType.values)}."})
-    if actor is not None and not can(actor, required_action(command_type)):
-        from django.core.exceptions import PermissionDenied
-
-        raise PermissionDenied(f"Your role may not run {command_type}.")
+    _require_type_permission(actor, command_type)
     tenants = list(tenants)
     if not tenants:
         raise ValidationError({"tenants": "Select at least one tenant."})

@@ -119,3 +119,29 @@ def test_crafted_numbers_in_the_command_and_batch_forms_are_form_errors(client_f
     )
     assert concurrency.status_code == 200 and b"concurrency: a whole number." in concurrency.content
     assert not Command.objects.exists() and not CommandBatch.objects.exists()
+
+
+def test_support_cannot_cancel_or_retry_a_reset_token_command_from_the_panel(client_for, public_tenant, acme):
+    from django_tenants.utils import tenant_context
+
+    from accounts.models import User
+    from integrations.models import Integration
+    from operations.commands import command_create
+
+    with tenant_context(acme):
+        integration = Integration.objects.first()
+    admin = User.objects.get(email="admin@alquimista.test")
+    pending, _ = command_create(
+        tenant=acme, command_type="RESET_TOKEN", parameters={"integration_id": integration.pk}, actor=admin
+    )
+    failed, _ = command_create(
+        tenant=acme, command_type="RESET_TOKEN", parameters={"integration_id": integration.pk}, actor=admin
+    )
+    Command.objects.filter(pk=failed.pk).update(status="ERROR")
+    client = client_for(public_tenant, "support@alquimista.test")
+
+    cancel = client.post(f"/app/company/commands/{pending.pk}/cancel", follow=True)
+    retry = client.post(f"/app/company/commands/{failed.pk}/retry", follow=True)
+
+    assert b"may not run RESET_TOKEN" in cancel.content and b"may not run RESET_TOKEN" in retry.content
+    assert Command.objects.get(pk=pending.pk).status == "PENDING" and Command.objects.count() == 2

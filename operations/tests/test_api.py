@@ -149,3 +149,29 @@ def test_crafted_id_parameters_are_400_naming_the_field(staff, acme, command_typ
     )
     assert response.status_code == 400 and list(response.json()["error"]["fields"]) == [field]
     assert Command.objects.count() == before
+
+
+def test_support_cannot_cancel_or_retry_a_reset_token_command_and_nothing_changes(staff, acme):
+    with tenant_context(acme):
+        integration = Integration.objects.first()
+    pending = post(
+        staff["admin"],
+        "/api/internal/operations/commands",
+        {"tenant_id": acme.pk, "type": "RESET_TOKEN", "parameters": {"integration_id": integration.pk}},
+    ).json()
+    failed = post(
+        staff["admin"],
+        "/api/internal/operations/commands",
+        {"tenant_id": acme.pk, "type": "RESET_TOKEN", "parameters": {"integration_id": integration.pk}},
+    ).json()
+    Command.objects.filter(pk=failed["id"]).update(status="ERROR")
+    commands_before = Command.objects.count()
+    events_before = OperationalEvent.objects.count()
+
+    cancel = post(staff["support"], f"/api/internal/operations/commands/{pending['id']}/cancel")
+    retry = post(staff["support"], f"/api/internal/operations/commands/{failed['id']}/retry")
+
+    assert (cancel.status_code, retry.status_code) == (403, 403)
+    assert Command.objects.get(pk=pending["id"]).status == "PENDING"
+    assert Command.objects.count() == commands_before and OperationalEvent.objects.count() == events_before
+    assert post(staff["admin"], f"/api/internal/operations/commands/{pending['id']}/cancel").status_code == 200
