@@ -13,12 +13,26 @@ from rest_framework.response import Response
 from accounts.policy import Action
 from alquimista.api.params import whole_number
 from alquimista.api.views import PolicyAPIView
-from operations.commands import batch_create, batch_summary, command_cancel, command_create, command_retry
+from operations.commands import (
+    IdempotencyKeyReused,
+    batch_create,
+    batch_summary,
+    command_cancel,
+    command_create,
+    command_retry,
+)
 from operations.commands_models import Command, CommandBatch, CommandStatus, CommandType
 from operations.selectors import command_list, event_list
 from operations.serializers import BatchCreateSerializer, CommandCreateSerializer, CommandSerializer, EventSerializer
 from tenants.models import Tenant
 from tenants.selectors import customer_tenant_or_404
+
+
+class IdempotencyConflict(exceptions.ValidationError):
+    """409 naming idempotency_key: the key already stands for a different request."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "conflict"
 
 
 def _date_param(params, name: str) -> date | None:
@@ -87,6 +101,8 @@ class CommandsView(PolicyAPIView):
             )
         except DjangoPermissionDenied as denied:
             raise exceptions.PermissionDenied(str(denied)) from None
+        except IdempotencyKeyReused as reused:
+            raise IdempotencyConflict(reused.message_dict) from None
         return Response(
             CommandSerializer(command).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
         )

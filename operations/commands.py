@@ -4,6 +4,8 @@ State machine: PENDING → RUNNING → SUCCESS | ERROR, PENDING → CANCELLED. E
 conditional UPDATE on the current status, so a second delivery or a race changes nothing.
 """
 
+import hashlib
+import json
 from datetime import datetime, timedelta
 
 import structlog
@@ -85,6 +87,18 @@ def parameters_validate(*, tenant, command_type: str, parameters: dict) -> dict:
     return {}
 
 
+class IdempotencyKeyReused(ValidationError):
+    """The idempotency key already names a different request (another tenant, type or parameters)."""
+
+    def __init__(self):
+        super().__init__({"idempotency_key": "This key was already used for a different command in the last 24 hours."})
+
+
+def request_fingerprint(*, tenant_id: int, command_type: str, parameters: dict) -> str:
+    payload = json.dumps({"tenant": tenant_id, "type": command_type, "parameters": parameters}, sort_keys=True)
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
 def _enqueue(command: Command) -> None:
     from operations.tasks import run_command
 
@@ -111,6 +125,7 @@ def command_create(
     _require_type_permission(actor, command_type)
     cleaned = parameters_validate(tenant=tenant, command_type=command_type, parameters=parameters or {})
     idempotency_key = (idempotency_key or "").strip()[:100]
+    fingerprint = request_fingerprint(tenant_id=tenant.pk, command_type=command_type, parameters=cleaned)
     with transaction.atomic():
         if idempotency_key:
             with connection.cursor() as cursor:
@@ -122,6 +137,11 @@ def command_create(
                 created_by=actor, idempotency_key=idempotency_key, created_at__gte=timezone.now() - IDEMPOTENCY_WINDOW
             ).first()
             if existing is not None:
+                stored = existing.request_fingerprint or request_fingerprint(
+                    tenant_id=existing.tenant_id, command_type=existing.type, parameters=existing.parameters
+                )
+                if stored != fingerprint:
+                    raise IdempotencyKeyReused()
                 return existing, False
         command = Command.objects.create(
             tenant=tenant,
@@ -129,6 +149,7 @@ def command_create(
             parameters=cleaned,
             created_by=actor,
             idempotency_key=idempotency_key,
+            request_fingerprint=fingerprint,
             batch=batch,
         )
         event_record(

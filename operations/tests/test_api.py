@@ -175,3 +175,51 @@ def test_support_cannot_cancel_or_retry_a_reset_token_command_and_nothing_change
     assert Command.objects.get(pk=pending["id"]).status == "PENDING"
     assert Command.objects.count() == commands_before and OperationalEvent.objects.count() == events_before
     assert post(staff["admin"], f"/api/internal/operations/commands/{pending['id']}/cancel").status_code == 200
+
+
+def test_an_idempotency_key_reused_for_a_different_request_is_409_naming_it(staff, acme, globex):
+    from agents.models import TenantAgent
+
+    with tenant_context(acme):
+        agents = list(TenantAgent.objects.order_by("pk").values_list("pk", flat=True)[:2])
+    url = "/api/internal/operations/commands"
+    first = post(
+        staff["admin"],
+        url,
+        {
+            "tenant_id": acme.pk,
+            "type": "RESTART_AGENT",
+            "parameters": {"agent_id": agents[0]},
+            "idempotency_key": "k-9",
+        },
+    )
+    before = (Command.objects.count(), OperationalEvent.objects.count())
+
+    other_tenant = post(staff["admin"], url, {"tenant_id": globex.pk, "type": "HEALTH_CHECK", "idempotency_key": "k-9"})
+    other_type = post(staff["admin"], url, {"tenant_id": acme.pk, "type": "HEALTH_CHECK", "idempotency_key": "k-9"})
+    other_parameters = post(
+        staff["admin"],
+        url,
+        {
+            "tenant_id": acme.pk,
+            "type": "RESTART_AGENT",
+            "parameters": {"agent_id": agents[1]},
+            "idempotency_key": "k-9",
+        },
+    )
+    same = post(
+        staff["admin"],
+        url,
+        {
+            "tenant_id": acme.pk,
+            "type": "RESTART_AGENT",
+            "parameters": {"agent_id": str(agents[0])},
+            "idempotency_key": "k-9",
+        },
+    )
+
+    assert first.status_code == 201
+    for response in (other_tenant, other_type, other_parameters):
+        assert response.status_code == 409 and list(response.json()["error"]["fields"]) == ["idempotency_key"]
+    assert same.status_code == 200 and same.json()["id"] == first.json()["id"]
+    assert (Command.objects.count(), OperationalEvent.objects.count()) == before
