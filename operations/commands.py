@@ -191,7 +191,8 @@ def command_cancel(*, command: Command, actor, request=None) -> Command:
             target_id=command.pk,
             request=request,
         )
-    _batch_continue(command)
+    if command.queued_at is not None:  # it held one of the batch's slots; a never-queued one did not
+        _batch_continue(command)
     return command
 
 

@@ -232,3 +232,25 @@ def test_a_batch_runs_one_command_per_tenant_at_most_n_at_once(acme, globex, adm
             command_run(command.pk)
     summary = batch_summary(batch)
     assert summary["counts"]["SUCCESS"] == 3 and summary["percent"] == 100
+
+
+def test_cancelling_a_batch_command_that_was_never_queued_starts_no_other(
+    acme, globex, admin, django_capture_on_commit_callbacks
+):
+    from tenants.models import Tenant
+
+    tenants = Tenant.objects.customers().order_by("name")
+    batch = batch_create(command_type="HEALTH_CHECK", tenants=tenants, parameters={}, concurrency=1, actor=admin)
+    first, second, third = batch.commands.order_by("created_at")
+    assert [c.queued_at is not None for c in (first, second, third)] == [True, False, False]
+
+    with django_capture_on_commit_callbacks() as queued:
+        command_cancel(command=third, actor=admin)
+    assert len(queued) == 0
+    assert batch.commands.filter(queued_at__isnull=False).count() == 1  # still one at a time
+
+    with django_capture_on_commit_callbacks() as queued:
+        command_cancel(command=first, actor=admin)
+    assert len(queued) == 1
+    second.refresh_from_db()
+    assert second.queued_at is not None and batch.commands.filter(queued_at__isnull=False).count() == 2
