@@ -99,11 +99,21 @@ def request_fingerprint(*, tenant_id: int, command_type: str, parameters: dict) 
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
-def _enqueue(command: Command) -> None:
+def _send(command_id) -> bool:
+    """Publish the run message; if the broker is down, log it and leave the command PENDING for the reaper."""
     from operations.tasks import run_command
 
+    try:
+        run_command.delay(str(command_id))
+    except Exception as exc:  # the broker's errors vary by transport; none may fail the request
+        logger.warning("command_enqueue_failed", command=str(command_id), error=type(exc).__name__)
+        return False
+    return True
+
+
+def _enqueue(command: Command) -> None:
     Command.objects.filter(pk=command.pk).update(queued_at=timezone.now())
-    transaction.on_commit(lambda: run_command.delay(str(command.pk)))
+    transaction.on_commit(lambda: _send(command.pk))
 
 
 def command_create(
@@ -306,6 +316,25 @@ def commands_reap(*, now=None) -> int:
                 reaped += 1
                 _batch_continue(command)
     return reaped
+
+
+def commands_requeue(*, now=None) -> int:
+    """Send again PENDING commands queued longer ago than COMMAND_REQUEUE_AFTER_SECONDS (the message was never
+    published, e.g. Redis was down, or was lost); starting is atomic, so a duplicate message runs it once."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(seconds=getattr(settings, "COMMAND_REQUEUE_AFTER_SECONDS", 300))
+    requeued = 0
+    stale = Command.objects.filter(status=CommandStatus.PENDING, queued_at__lt=cutoff).values_list("pk", flat=True)
+    for command_id in list(stale):
+        # Claimed by moving queued_at, so two reapers at once send it once.
+        claimed = Command.objects.filter(pk=command_id, status=CommandStatus.PENDING, queued_at__lt=cutoff).update(
+            queued_at=now
+        )
+        if claimed and _send(command_id):
+            requeued += 1
+    if requeued:
+        logger.info("commands_requeued", count=requeued)
+    return requeued
 
 
 def commands_purge(*, now=None) -> int:

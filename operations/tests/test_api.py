@@ -1,7 +1,9 @@
 import csv
 import io
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from integrations.models import Integration
@@ -223,3 +225,66 @@ def test_an_idempotency_key_reused_for_a_different_request_is_409_naming_it(staf
         assert response.status_code == 409 and list(response.json()["error"]["fields"]) == ["idempotency_key"]
     assert same.status_code == 200 and same.json()["id"] == first.json()["id"]
     assert (Command.objects.count(), OperationalEvent.objects.count()) == before
+
+
+@pytest.fixture
+def broker(settings):
+    """Lets a test take the Celery broker down (publish to a port nobody listens on) and bring it back."""
+    from alquimista.celery import app
+    from conftest import free_port
+
+    real = app.conf.broker_url
+
+    def point_at(url):
+        app.conf.broker_url = url
+        app._pool, app.amqp._producer_pool = None, None
+
+    class Broker:
+        def down(self):
+            point_at(f"redis://127.0.0.1:{free_port()}/0")
+
+        def up(self):
+            point_at(real)
+
+    yield Broker()
+    point_at(real)
+
+
+def take_run_messages(command_id) -> int:
+    """Removes this command's run messages from the test broker's queue; how many there were."""
+    import redis
+    from django.conf import settings
+
+    queue = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    found = [raw for raw in queue.lrange("celery", 0, -1) if str(command_id).encode() in raw]
+    for raw in found:
+        queue.lrem("celery", 1, raw)
+    return len(found)
+
+
+def test_broker_down_on_create_is_201_and_the_reaper_sends_the_command_later(
+    staff, acme, broker, django_capture_on_commit_callbacks
+):
+    from operations.commands import command_run
+    from operations.tasks import reap_commands
+
+    broker.down()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post(
+            staff["admin"], "/api/internal/operations/commands", {"tenant_id": acme.pk, "type": "HEALTH_CHECK"}
+        )
+    assert response.status_code == 201
+    command = Command.objects.get(pk=response.json()["id"])
+    assert command.status == "PENDING" and command.queued_at is not None
+    assert take_run_messages(command.pk) == 0
+
+    broker.up()
+    assert reap_commands() == {"reaped": 0, "requeued": 0}  # not stale yet
+    Command.objects.filter(pk=command.pk).update(queued_at=timezone.now() - timedelta(minutes=6))
+
+    assert reap_commands() == {"reaped": 0, "requeued": 1}
+    assert take_run_messages(command.pk) == 1
+    assert reap_commands() == {"reaped": 0, "requeued": 0}  # sent once, not on every beat
+
+    assert command_run(command.pk).status == "SUCCESS"
+    assert command_run(command.pk) is None  # a duplicate message does nothing
