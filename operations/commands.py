@@ -126,6 +126,7 @@ def command_create(
     request=None,
     batch: CommandBatch | None = None,
     enqueue: bool = True,
+    retry_of: Command | None = None,
 ) -> tuple[Command, bool]:
     """Validate, create and enqueue a command; returns (command, created). Same key within 24 h → the existing one."""
     if command_type not in CommandType.values:
@@ -161,6 +162,7 @@ def command_create(
             idempotency_key=idempotency_key,
             request_fingerprint=fingerprint,
             batch=batch,
+            retry_of=retry_of,
         )
         event_record(
             action="command.created",
@@ -168,7 +170,11 @@ def command_create(
             tenant=tenant,
             target_type="command",
             target_id=command.pk,
-            after={"type": command_type, "parameters": cleaned},
+            after={
+                "type": command_type,
+                "parameters": cleaned,
+                **({"retry_of": str(retry_of.pk)} if retry_of is not None else {}),
+            },
             request=request,
         )
         if enqueue:
@@ -214,10 +220,13 @@ def command_retry(*, command: Command, actor, request=None) -> Command:
             {"status": f"Only a failed or cancelled command can be retried; this one is {command.status}."}
         )
     retry, _ = command_create(
-        tenant=command.tenant, command_type=command.type, parameters=command.parameters, actor=actor, request=request
+        tenant=command.tenant,
+        command_type=command.type,
+        parameters=command.parameters,
+        actor=actor,
+        request=request,
+        retry_of=command,
     )
-    Command.objects.filter(pk=retry.pk).update(retry_of=command)
-    retry.refresh_from_db()
     return retry
 
 
