@@ -254,3 +254,24 @@ def test_cancelling_a_batch_command_that_was_never_queued_starts_no_other(
     assert len(queued) == 1
     second.refresh_from_db()
     assert second.queued_at is not None and batch.commands.filter(queued_at__isnull=False).count() == 2
+
+
+def test_restart_count_keeps_a_restart_that_finished_while_this_one_ran(acme, admin):
+    from django.db.models import F
+
+    from operations.handlers.restart_agent import restart_agent
+
+    with tenant_context(acme):
+        agent = TenantAgent.objects.order_by("pk").first()
+        TenantAgent.objects.filter(pk=agent.pk).update(status="active", restart_count=4)
+    command, _ = command_create(
+        tenant=acme, command_type="RESTART_AGENT", parameters={"agent_id": agent.pk}, actor=admin
+    )
+
+    def another_restart_counts_meanwhile(percent, message):
+        TenantAgent.objects.filter(pk=agent.pk).update(restart_count=F("restart_count") + 1)
+
+    with tenant_context(acme):
+        output = restart_agent(command, another_restart_counts_meanwhile)
+        agent.refresh_from_db()
+    assert agent.restart_count == output["restart_count"] == 6
