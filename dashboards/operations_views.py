@@ -15,6 +15,7 @@ from integrations.selectors import tenant_integrations
 from operations.commands import (
     batch_create,
     batch_summary,
+    batch_tenants,
     command_cancel,
     command_create,
     command_retry,
@@ -139,18 +140,11 @@ def command_action_page(request, command_id, action):
 
 @page_post_requires(Action.CREATE_BASIC_COMMAND)
 def batch_create_page(request):
-    tenants = Tenant.objects.customers()
     status, plan = request.POST.get("status", ""), request.POST.get("plan", "")
-    if status:
-        tenants = tenants.filter(status=status)
-    if plan:
-        tenants = tenants.filter(plan__code=plan)
     chosen = [whole_number(pk) for pk in request.POST.getlist("tenant_ids")]
     if None in chosen:
         messages.error(request, "tenant_ids: choose tenants from the list.")
         return redirect("company-commands")
-    if chosen:
-        tenants = tenants.filter(pk__in=chosen)
     concurrency = whole_number(request.POST.get("concurrency", "5"))
     if concurrency is None:
         messages.error(request, "concurrency: a whole number.")
@@ -158,7 +152,7 @@ def batch_create_page(request):
     try:
         batch = batch_create(
             command_type=request.POST.get("type", ""),
-            tenants=tenants.order_by("name"),
+            tenants=batch_tenants(tenant_ids=chosen, status=status, plan=plan),
             parameters=_command_parameters(request.POST),
             concurrency=concurrency,
             actor=request.user,

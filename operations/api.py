@@ -17,6 +17,7 @@ from operations.commands import (
     IdempotencyKeyReused,
     batch_create,
     batch_summary,
+    batch_tenants,
     command_cancel,
     command_create,
     command_retry,
@@ -159,20 +160,17 @@ class BatchesView(PolicyAPIView):
         payload = BatchCreateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
-        tenants = Tenant.objects.customers()
         if data.get("tenant_ids"):
-            tenants = tenants.filter(pk__in=data["tenant_ids"])
-            if tenants.count() != len(set(data["tenant_ids"])):
+            if Tenant.objects.customers().filter(pk__in=data["tenant_ids"]).count() != len(set(data["tenant_ids"])):
                 raise exceptions.ValidationError({"tenant_ids": ["Some ids are not tenants."]})
-        if data.get("status"):
-            tenants = tenants.filter(status=data["status"])
-        if data.get("plan"):
-            tenants = tenants.filter(plan__code=data["plan"])
+        tenants = batch_tenants(
+            tenant_ids=data.get("tenant_ids"), status=data.get("status", ""), plan=data.get("plan", "")
+        )
         selection = ", ".join(f"{k}={data[k]}" for k in ("tenant_ids", "status", "plan") if data.get(k))
         try:
             batch = batch_create(
                 command_type=data["type"],
-                tenants=tenants.order_by("name"),
+                tenants=tenants,
                 parameters=data["parameters"],
                 concurrency=data["concurrency"],
                 actor=request.user,

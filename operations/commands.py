@@ -353,6 +353,39 @@ def commands_purge(*, now=None) -> int:
     return deleted
 
 
+RUNNABLE_STATUSES = ("active", "suspended")
+
+
+def batch_tenants(*, tenant_ids: list[int] | None = None, status: str = "", plan: str = "") -> list:
+    """The tenants a batch runs on, by name.
+
+    An explicit selection must be runnable as a whole: a provisioning or archived tenant in it is a
+    ValidationError naming its slug. A filter takes only runnable tenants: the active ones, or the
+    suspended ones when it asks for that status.
+    """
+    from tenants.models import Tenant
+
+    tenants = Tenant.objects.customers().select_related("plan")
+    if status:
+        tenants = tenants.filter(status=status)
+    if plan:
+        tenants = tenants.filter(plan__code=plan)
+    if tenant_ids:
+        tenants = list(tenants.filter(pk__in=tenant_ids).order_by("name"))
+        stopped = [tenant for tenant in tenants if tenant.status not in RUNNABLE_STATUSES]
+        if stopped:
+            raise ValidationError(
+                {
+                    "tenant_ids": [
+                        f"{tenant.slug} is {tenant.status}; commands run on active or suspended tenants only."
+                        for tenant in stopped
+                    ]
+                }
+            )
+        return tenants
+    return list(tenants.filter(status__in=RUNNABLE_STATUSES if status else ["active"]).order_by("name"))
+
+
 def batch_create(
     *, command_type: str, tenants, parameters: dict | None, concurrency: int, actor, selection: str = "", request=None
 ) -> CommandBatch:

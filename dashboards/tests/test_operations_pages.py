@@ -145,3 +145,17 @@ def test_support_cannot_cancel_or_retry_a_reset_token_command_from_the_panel(cli
 
     assert b"may not run RESET_TOKEN" in cancel.content and b"may not run RESET_TOKEN" in retry.content
     assert Command.objects.get(pk=pending.pk).status == "PENDING" and Command.objects.count() == 2
+
+
+def test_a_batch_selection_with_an_archived_tenant_names_it_in_the_panel(client_for, public_tenant, acme, globex):
+    from operations.commands_models import CommandBatch
+    from tenants.models import Tenant
+
+    Tenant.objects.filter(pk=globex.pk).update(status="archived")
+    response = client_for(public_tenant, "admin@alquimista.test").post(
+        "/app/company/commands/batches",
+        {"tenant_ids": [str(acme.pk), str(globex.pk)], "type": "HEALTH_CHECK", "concurrency": "2"},
+        follow=True,
+    )
+    assert b"globex is archived; commands run on active or suspended tenants only." in response.content
+    assert not CommandBatch.objects.exists() and not Command.objects.exists()

@@ -288,3 +288,32 @@ def test_broker_down_on_create_is_201_and_the_reaper_sends_the_command_later(
 
     assert command_run(command.pk).status == "SUCCESS"
     assert command_run(command.pk) is None  # a duplicate message does nothing
+
+
+def test_a_batch_by_filter_skips_tenants_that_cannot_run_and_a_selection_names_them(staff, acme, globex):
+    from tenants.models import Tenant
+
+    growth = acme.plan
+    Tenant.objects.filter(pk=globex.pk).update(status="archived", plan=growth)
+    Tenant.objects.filter(slug="initech").update(status="provisioning", plan=growth)
+    initech = Tenant.objects.get(slug="initech")
+
+    by_filter = post(staff["admin"], "/api/internal/operations/batches", {"type": "HEALTH_CHECK", "plan": "growth"})
+    assert by_filter.status_code == 201
+    detail = staff["support"].get(f"/api/internal/operations/batches/{by_filter.json()['id']}").json()
+    assert [c["tenant"] for c in detail["commands"]] == ["acme"]
+
+    before = Command.objects.count()
+    selection = post(
+        staff["admin"],
+        "/api/internal/operations/batches",
+        {"type": "HEALTH_CHECK", "tenant_ids": [acme.pk, globex.pk, initech.pk]},
+    )
+    assert selection.status_code == 400
+    assert selection.json()["error"]["fields"] == {
+        "tenant_ids": [
+            "globex is archived; commands run on active or suspended tenants only.",
+            "initech is provisioning; commands run on active or suspended tenants only.",
+        ]
+    }
+    assert Command.objects.count() == before
