@@ -1,6 +1,7 @@
 """Internal API: operational commands, batches and the audit log."""
 
 import csv
+import json
 from datetime import date
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -240,12 +241,12 @@ class EventsView(PolicyAPIView):
                     [
                         e.created_at.isoformat(),
                         e.actor_email,
-                        e.tenant.slug if e.tenant else "",
+                        e.tenant_slug,
                         e.action,
                         e.target_type,
                         e.target_id,
-                        e.before,
-                        e.after,
+                        "" if e.before is None else json.dumps(e.before, sort_keys=True),
+                        "" if e.after is None else json.dumps(e.after, sort_keys=True),
                         e.request_id,
                         e.ip,
                     ]
