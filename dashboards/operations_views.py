@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import urlencode
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 
 from accounts.policy import Action, can
 from agents.selectors import tenant_agents
@@ -106,7 +106,10 @@ def command_create_page(request):
         )
     except ValidationError as error:
         _errors(request, error)
-        return redirect(request.POST.get("back") or "company-commands")
+        back = request.POST.get("back", "")  # a path on this site only
+        if url_has_allowed_host_and_scheme(back, allowed_hosts=set(), require_https=False):
+            return redirect(back)
+        return redirect("company-commands")
     except PermissionDenied as denied:
         messages.error(request, str(denied))
         return redirect("company-commands")

@@ -159,3 +159,20 @@ def test_a_batch_selection_with_an_archived_tenant_names_it_in_the_panel(client_
     )
     assert b"globex is archived; commands run on active or suspended tenants only." in response.content
     assert not CommandBatch.objects.exists() and not Command.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "back, location",
+    [
+        ("https://evil.example/phish", "/app/company/commands"),
+        ("//evil.example/phish", "/app/company/commands"),
+        ("javascript:alert(1)", "/app/company/commands"),
+        ("", "/app/company/commands"),
+        ("/app/company/tenants/7", "/app/company/tenants/7"),
+    ],
+)
+def test_back_after_a_bad_command_only_goes_to_this_site(client_for, public_tenant, acme, back, location):
+    response = client_for(public_tenant, "admin@alquimista.test").post(
+        "/app/company/commands/new", {"tenant_id": acme.pk, "type": "RESTART_AGENT", "agent_id": "0", "back": back}
+    )
+    assert response.status_code == 302 and response["Location"] == location
