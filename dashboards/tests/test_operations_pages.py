@@ -176,3 +176,35 @@ def test_back_after_a_bad_command_only_goes_to_this_site(client_for, public_tena
         "/app/company/commands/new", {"tenant_id": acme.pk, "type": "RESTART_AGENT", "agent_id": "0", "back": back}
     )
     assert response.status_code == 302 and response["Location"] == location
+
+
+def test_batch_page_queries_do_not_grow_with_the_batch(client_for, public_tenant, acme, globex):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from accounts.models import User
+    from operations.commands import batch_create
+    from tenants.models import Plan, Tenant
+
+    admin = User.objects.get(email="admin@alquimista.test")
+    client = client_for(public_tenant, "support@alquimista.test")
+    small = batch_create(command_type="HEALTH_CHECK", tenants=[acme], parameters={}, concurrency=1, actor=admin)
+    client.get(f"/app/company/commands/batches/{small.pk}")
+    with CaptureQueriesContext(connection) as few:
+        client.get(f"/app/company/commands/batches/{small.pk}")
+    extra = [
+        Tenant.objects.create(
+            schema_name=f"batch_{n}", slug=f"batch-{n}", name=f"Batch {n}", plan=Plan.objects.first(), status="active"
+        )
+        for n in range(15)
+    ]
+    big = batch_create(
+        command_type="HEALTH_CHECK", tenants=[acme, globex, *extra], parameters={}, concurrency=3, actor=admin
+    )
+    Command.objects.filter(batch=big, tenant__in=extra[:5]).update(status="SUCCESS")
+
+    with CaptureQueriesContext(connection) as many:
+        page = client.get(f"/app/company/commands/batches/{big.pk}")
+
+    assert page.status_code == 200 and page.content.count(b"Batch 1") == 6  # Batch 1, Batch 10…14
+    assert len(many.captured_queries) <= len(few.captured_queries)

@@ -317,3 +317,83 @@ def test_a_batch_by_filter_skips_tenants_that_cannot_run_and_a_selection_names_t
         ]
     }
     assert Command.objects.count() == before
+
+
+def many_commands(tenants, actors, number):
+    from django.contrib.auth import get_user_model
+
+    users = [get_user_model().objects.get(email=f"{actor}@alquimista.test") for actor in actors]
+    for index in range(number):
+        Command.objects.create(
+            tenant=tenants[index % len(tenants)],
+            type="HEALTH_CHECK",
+            created_by=users[index % len(users)],
+            status=["PENDING", "SUCCESS", "ERROR"][index % 3],
+        )
+
+
+def count_queries(client, path, params=None):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(path, params or {})
+    assert response.status_code == 200
+    return len(captured.captured_queries), response.json()
+
+
+def test_command_list_queries_do_not_grow_with_the_list(staff, acme, globex):
+    client = staff["support"]
+    many_commands([acme], ["admin"], 1)
+    client.get("/api/internal/operations/commands")  # session and per-process look-ups out of the way
+    few, _ = count_queries(client, "/api/internal/operations/commands")
+    many_commands([acme, globex], ["admin", "support"], 20)
+
+    many, body = count_queries(client, "/api/internal/operations/commands")
+
+    assert body["count"] == Command.objects.count() >= 21 and len(body["results"]) >= 21
+    assert many <= few
+
+
+def test_event_list_queries_do_not_grow_with_the_list(staff, acme, globex):
+    from accounts.models import User
+    from operations.services import event_record
+
+    client = staff["support"]
+    event_record(action="test.list", tenant=acme)
+    client.get("/api/internal/events")
+    few, _ = count_queries(client, "/api/internal/events", {"action": "test.list"})
+    actors = list(User.objects.filter(email__endswith="@alquimista.test"))
+    for index in range(19):
+        event_record(action="test.list", actor=actors[index % len(actors)], tenant=[acme, globex][index % 2])
+
+    many, body = count_queries(client, "/api/internal/events", {"action": "test.list"})
+
+    assert body["count"] == len(body["results"]) == 20
+    assert {e["tenant"] for e in body["results"]} == {"acme", "globex"}
+    assert many <= few
+
+
+def test_incident_list_queries_do_not_grow_with_the_list(staff, acme, globex):
+    from accounts.models import User
+    from operations.models import Incident
+    from operations.services import incident_open, incident_transition
+
+    client = staff["support"]
+    incident_open(tenant=acme, dedupe_key="list-first", title="First", severity="info", source="t")
+    client.get("/api/internal/incidents")
+    few, _ = count_queries(client, "/api/internal/incidents")
+    admin, support = User.objects.get(email="admin@alquimista.test"), User.objects.get(email="support@alquimista.test")
+    for index in range(20):
+        incident, _ = incident_open(
+            tenant=[acme, globex][index % 2], dedupe_key=f"list-{index}", title=f"T{index}", severity="info", source="t"
+        )
+        if index % 3:
+            incident_transition(incident=incident, to="acknowledge", actor=[admin, support][index % 2])
+        if index % 3 == 2:
+            incident_transition(incident=incident, to="resolve", actor=admin)
+
+    many, body = count_queries(client, "/api/internal/incidents")
+
+    assert body["count"] == Incident.objects.count() >= 20
+    assert many <= few
