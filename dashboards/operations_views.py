@@ -121,7 +121,8 @@ def command_create_page(request):
 def command_page(request, command_id):
     command = get_object_or_404(Command.objects.select_related("tenant", "created_by", "retry_of"), pk=command_id)
     template = "company/command_status.html" if request.htmx else "company/command.html"
-    return render(request, template, {"command": command, "active": command.status in ACTIVE})
+    may_act = command.type in dict(types_allowed_for(request.user))  # cancel and retry need the type's action
+    return render(request, template, {"command": command, "active": command.status in ACTIVE, "may_act": may_act})
 
 
 @page_post_requires(Action.CREATE_BASIC_COMMAND)

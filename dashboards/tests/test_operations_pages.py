@@ -140,6 +140,13 @@ def test_support_cannot_cancel_or_retry_a_reset_token_command_from_the_panel(cli
     Command.objects.filter(pk=failed.pk).update(status="ERROR")
     client = client_for(public_tenant, "support@alquimista.test")
 
+    page = client.get(f"/app/company/commands/{pending.pk}")
+    assert page.status_code == 200 and b">Cancel</button>" not in page.content
+    assert (
+        b">Cancel</button>" in client_for(public_tenant, "admin@alquimista.test").get(page.request["PATH_INFO"]).content
+    )
+    assert b">Retry</button>" not in client.get(f"/app/company/commands/{failed.pk}").content
+
     cancel = client.post(f"/app/company/commands/{pending.pk}/cancel", follow=True)
     retry = client.post(f"/app/company/commands/{failed.pk}/retry", follow=True)
 
