@@ -4,16 +4,18 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import urlencode
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 
 from accounts.policy import Action, can
 from agents.selectors import tenant_agents
+from alquimista.api.params import whole_number
 from dashboards.access import page_post_requires, page_requires
 from dispatch.api import dispatch_state
 from integrations.selectors import tenant_integrations
 from operations.commands import (
     batch_create,
     batch_summary,
+    batch_tenants,
     command_cancel,
     command_create,
     command_retry,
@@ -41,6 +43,17 @@ def _errors(request, error: ValidationError) -> None:
             messages.error(request, f"{field}: {problem}" if field != "__all__" else problem)
 
 
+def _tenant_filter(request, value: str):
+    """The customer tenant a `?tenant=` filter names; a form error (and no filter) for anything but an id."""
+    if not value:
+        return None
+    tenant_id = whole_number(value)
+    if tenant_id is None:
+        messages.error(request, "tenant: choose a tenant from the list.")
+        return None
+    return Tenant.objects.customers().filter(pk=tenant_id).first()
+
+
 def _command_parameters(post) -> dict:
     parameters = {}
     for name in ("integration_id", "agent_id", "reason", "channel", "since"):
@@ -53,7 +66,7 @@ def _command_parameters(post) -> dict:
 @page_requires(Action.VIEW_COMPANY_PANEL)
 def commands_page(request):
     filters = {key: request.GET.get(key, "").strip() for key in ("tenant", "type", "status")}
-    tenant = Tenant.objects.customers().filter(pk=filters["tenant"]).first() if filters["tenant"].isdigit() else None
+    tenant = _tenant_filter(request, filters["tenant"])
     commands = command_list(
         tenant=tenant,
         command_type=filters["type"] if filters["type"] in CommandType.values else "",
@@ -78,11 +91,8 @@ def commands_page(request):
 
 @page_post_requires(Action.CREATE_BASIC_COMMAND)
 def command_create_page(request):
-    tenant = (
-        Tenant.objects.customers().filter(pk=request.POST.get("tenant_id", "0") or 0).first()
-        if request.POST.get("tenant_id", "").isdigit()
-        else None
-    )
+    tenant_id = whole_number(request.POST.get("tenant_id", ""))
+    tenant = Tenant.objects.customers().filter(pk=tenant_id).first() if tenant_id is not None else None
     if tenant is None:
         messages.error(request, "tenant: choose a tenant.")
         return redirect("company-commands")
@@ -96,7 +106,10 @@ def command_create_page(request):
         )
     except ValidationError as error:
         _errors(request, error)
-        return redirect(request.POST.get("back") or "company-commands")
+        back = request.POST.get("back", "")  # a path on this site only
+        if url_has_allowed_host_and_scheme(back, allowed_hosts=set(), require_https=False):
+            return redirect(back)
+        return redirect("company-commands")
     except PermissionDenied as denied:
         messages.error(request, str(denied))
         return redirect("company-commands")
@@ -108,7 +121,8 @@ def command_create_page(request):
 def command_page(request, command_id):
     command = get_object_or_404(Command.objects.select_related("tenant", "created_by", "retry_of"), pk=command_id)
     template = "company/command_status.html" if request.htmx else "company/command.html"
-    return render(request, template, {"command": command, "active": command.status in ACTIVE})
+    may_act = command.type in dict(types_allowed_for(request.user))  # cancel and retry need the type's action
+    return render(request, template, {"command": command, "active": command.status in ACTIVE, "may_act": may_act})
 
 
 @page_post_requires(Action.CREATE_BASIC_COMMAND)
@@ -130,29 +144,25 @@ def command_action_page(request, command_id, action):
 
 @page_post_requires(Action.CREATE_BASIC_COMMAND)
 def batch_create_page(request):
-    tenants = Tenant.objects.customers()
     status, plan = request.POST.get("status", ""), request.POST.get("plan", "")
-    if status:
-        tenants = tenants.filter(status=status)
-    if plan:
-        tenants = tenants.filter(plan__code=plan)
-    chosen = [pk for pk in request.POST.getlist("tenant_ids") if pk.isdigit()]
-    if chosen:
-        tenants = tenants.filter(pk__in=chosen)
+    chosen = [whole_number(pk) for pk in request.POST.getlist("tenant_ids")]
+    if None in chosen:
+        messages.error(request, "tenant_ids: choose tenants from the list.")
+        return redirect("company-commands")
+    concurrency = whole_number(request.POST.get("concurrency", "5"))
+    if concurrency is None:
+        messages.error(request, "concurrency: a whole number.")
+        return redirect("company-commands")
     try:
-        concurrency = int(request.POST.get("concurrency", "5"))
         batch = batch_create(
             command_type=request.POST.get("type", ""),
-            tenants=tenants.order_by("name"),
+            tenants=batch_tenants(tenant_ids=chosen, status=status, plan=plan),
             parameters=_command_parameters(request.POST),
             concurrency=concurrency,
             actor=request.user,
             selection=", ".join(f"{k}={v}" for k, v in (("status", status), ("plan", plan)) if v) or "selected tenants",
             request=request,
         )
-    except ValueError:
-        messages.error(request, "concurrency: a whole number.")
-        return redirect("company-commands")
     except ValidationError as error:
         _errors(request, error)
         return redirect("company-commands")
@@ -183,7 +193,7 @@ def events_page(request):
         except ValueError:
             messages.error(request, f"{key}: use YYYY-MM-DD.")
             dates[key] = None
-    tenant = Tenant.objects.customers().filter(pk=filters["tenant"]).first() if filters["tenant"].isdigit() else None
+    tenant = _tenant_filter(request, filters["tenant"])
     events = event_list(
         tenant=tenant, actor=filters["actor"], action=filters["action"], since=dates["from"], until=dates["to"]
     )

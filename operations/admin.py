@@ -8,7 +8,7 @@ from operations.models import Incident, OperationalEvent
 class OperationalEventAdmin(ReadOnlyPolicyModelAdmin):
     """Read-only: the audit log is append-only, for the admin too."""
 
-    list_display = ["created_at", "actor_email", "tenant", "action", "target_type", "target_id", "ip"]
+    list_display = ["created_at", "actor_email", "tenant_slug", "action", "target_type", "target_id", "ip"]
     list_filter = ["action", "tenant"]
     search_fields = ["actor_email", "action", "target_id", "request_id"]
     date_hierarchy = "created_at"
@@ -16,12 +16,15 @@ class OperationalEventAdmin(ReadOnlyPolicyModelAdmin):
 
 @admin.register(Incident)
 class IncidentAdmin(PolicyModelAdmin):
+    """Status is read-only here: acknowledging and resolving go through incident_transition (audited)."""
+
     list_display = ["opened_at", "tenant", "severity", "status", "title", "source"]
     list_filter = ["status", "severity", "source", "tenant"]
     search_fields = ["title", "detail", "tenant__name"]
     list_select_related = ["tenant"]
     readonly_fields = [
         "tenant",
+        "status",
         "source",
         "dedupe_key",
         "opened_at",

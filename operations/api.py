@@ -1,6 +1,7 @@
 """Internal API: operational commands, batches and the audit log."""
 
 import csv
+import json
 from datetime import date
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -11,13 +12,29 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 
 from accounts.policy import Action
+from alquimista.api.params import whole_number
 from alquimista.api.views import PolicyAPIView
-from operations.commands import batch_create, batch_summary, command_cancel, command_create, command_retry
+from operations.commands import (
+    IdempotencyKeyReused,
+    batch_create,
+    batch_summary,
+    batch_tenants,
+    command_cancel,
+    command_create,
+    command_retry,
+)
 from operations.commands_models import Command, CommandBatch, CommandStatus, CommandType
 from operations.selectors import command_list, event_list
 from operations.serializers import BatchCreateSerializer, CommandCreateSerializer, CommandSerializer, EventSerializer
 from tenants.models import Tenant
 from tenants.selectors import customer_tenant_or_404
+
+
+class IdempotencyConflict(exceptions.ValidationError):
+    """409 naming idempotency_key: the key already stands for a different request."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "conflict"
 
 
 def _date_param(params, name: str) -> date | None:
@@ -39,9 +56,10 @@ def _choice_param(params, name: str, allowed) -> str:
 def _tenant_param(params):
     if not params.get("tenant"):
         return None
-    if not params["tenant"].isdigit():
+    tenant_id = whole_number(params["tenant"])
+    if tenant_id is None:
         raise exceptions.ValidationError({"tenant": ["Must be a tenant id."]})
-    return customer_tenant_or_404(params["tenant"])
+    return customer_tenant_or_404(tenant_id)
 
 
 class CommandsView(PolicyAPIView):
@@ -85,6 +103,8 @@ class CommandsView(PolicyAPIView):
             )
         except DjangoPermissionDenied as denied:
             raise exceptions.PermissionDenied(str(denied)) from None
+        except IdempotencyKeyReused as reused:
+            raise IdempotencyConflict(reused.message_dict) from None
         return Response(
             CommandSerializer(command).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
         )
@@ -109,7 +129,11 @@ class CommandCancelView(PolicyAPIView):
     @extend_schema(request=None)
     def post(self, request, command_id):
         command = get_object_or_404(Command, pk=command_id)
-        return Response(CommandSerializer(command_cancel(command=command, actor=request.user, request=request)).data)
+        try:
+            command = command_cancel(command=command, actor=request.user, request=request)
+        except DjangoPermissionDenied as denied:
+            raise exceptions.PermissionDenied(str(denied)) from None
+        return Response(CommandSerializer(command).data)
 
 
 class CommandRetryView(PolicyAPIView):
@@ -137,20 +161,17 @@ class BatchesView(PolicyAPIView):
         payload = BatchCreateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
-        tenants = Tenant.objects.customers()
         if data.get("tenant_ids"):
-            tenants = tenants.filter(pk__in=data["tenant_ids"])
-            if tenants.count() != len(set(data["tenant_ids"])):
+            if Tenant.objects.customers().filter(pk__in=data["tenant_ids"]).count() != len(set(data["tenant_ids"])):
                 raise exceptions.ValidationError({"tenant_ids": ["Some ids are not tenants."]})
-        if data.get("status"):
-            tenants = tenants.filter(status=data["status"])
-        if data.get("plan"):
-            tenants = tenants.filter(plan__code=data["plan"])
+        tenants = batch_tenants(
+            tenant_ids=data.get("tenant_ids"), status=data.get("status", ""), plan=data.get("plan", "")
+        )
         selection = ", ".join(f"{k}={data[k]}" for k in ("tenant_ids", "status", "plan") if data.get(k))
         try:
             batch = batch_create(
                 command_type=data["type"],
-                tenants=tenants.order_by("name"),
+                tenants=tenants,
                 parameters=data["parameters"],
                 concurrency=data["concurrency"],
                 actor=request.user,
@@ -220,12 +241,12 @@ class EventsView(PolicyAPIView):
                     [
                         e.created_at.isoformat(),
                         e.actor_email,
-                        e.tenant.slug if e.tenant else "",
+                        e.tenant_slug,
                         e.action,
                         e.target_type,
                         e.target_id,
-                        e.before,
-                        e.after,
+                        "" if e.before is None else json.dumps(e.before, sort_keys=True),
+                        "" if e.after is None else json.dumps(e.after, sort_keys=True),
                         e.request_id,
                         e.ip,
                     ]

@@ -4,6 +4,8 @@ State machine: PENDING → RUNNING → SUCCESS | ERROR, PENDING → CANCELLED. E
 conditional UPDATE on the current status, so a second delivery or a race changes nothing.
 """
 
+import hashlib
+import json
 from datetime import datetime, timedelta
 
 import structlog
@@ -15,6 +17,7 @@ from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from accounts.policy import Action, can
+from alquimista.api.params import whole_number
 from operations.commands_models import FINISHED, Command, CommandBatch, CommandStatus, CommandType
 from operations.services import event_record
 
@@ -31,10 +34,10 @@ def types_allowed_for(user) -> list[tuple[str, str]]:
 
 
 def _positive_int(parameters: dict, name: str) -> int:
-    value = parameters.get(name)
-    if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).isdigit():
+    value = whole_number(parameters.get(name))
+    if not value:
         raise ValidationError({name: "A positive whole number is required."})
-    return int(value)
+    return value
 
 
 def parameters_validate(*, tenant, command_type: str, parameters: dict) -> dict:
@@ -84,11 +87,33 @@ def parameters_validate(*, tenant, command_type: str, parameters: dict) -> dict:
     return {}
 
 
-def _enqueue(command: Command) -> None:
+class IdempotencyKeyReused(ValidationError):
+    """The idempotency key already names a different request (another tenant, type or parameters)."""
+
+    def __init__(self):
+        super().__init__({"idempotency_key": "This key was already used for a different command in the last 24 hours."})
+
+
+def request_fingerprint(*, tenant_id: int, command_type: str, parameters: dict) -> str:
+    payload = json.dumps({"tenant": tenant_id, "type": command_type, "parameters": parameters}, sort_keys=True)
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def _send(command_id) -> bool:
+    """Publish the run message; if the broker is down, log it and leave the command PENDING for the reaper."""
     from operations.tasks import run_command
 
+    try:
+        run_command.delay(str(command_id))
+    except Exception as exc:  # the broker's errors vary by transport; none may fail the request
+        logger.warning("command_enqueue_failed", command=str(command_id), error=type(exc).__name__)
+        return False
+    return True
+
+
+def _enqueue(command: Command) -> None:
     Command.objects.filter(pk=command.pk).update(queued_at=timezone.now())
-    transaction.on_commit(lambda: run_command.delay(str(command.pk)))
+    transaction.on_commit(lambda: _send(command.pk))
 
 
 def command_create(
@@ -101,18 +126,17 @@ def command_create(
     request=None,
     batch: CommandBatch | None = None,
     enqueue: bool = True,
+    retry_of: Command | None = None,
 ) -> tuple[Command, bool]:
     """Validate, create and enqueue a command; returns (command, created). Same key within 24 h → the existing one."""
     if command_type not in CommandType.values:
         raise ValidationError({"type": f"One of {', '.join(CommandType.values)}."})
     if tenant.is_public or tenant.status not in ("active", "suspended"):
         raise ValidationError({"tenant": "Commands run on active or suspended tenants only."})
-    if actor is not None and not can(actor, required_action(command_type)):
-        from django.core.exceptions import PermissionDenied
-
-        raise PermissionDenied(f"Your role may not run {command_type}.")
+    _require_type_permission(actor, command_type)
     cleaned = parameters_validate(tenant=tenant, command_type=command_type, parameters=parameters or {})
     idempotency_key = (idempotency_key or "").strip()[:100]
+    fingerprint = request_fingerprint(tenant_id=tenant.pk, command_type=command_type, parameters=cleaned)
     with transaction.atomic():
         if idempotency_key:
             with connection.cursor() as cursor:
@@ -124,6 +148,11 @@ def command_create(
                 created_by=actor, idempotency_key=idempotency_key, created_at__gte=timezone.now() - IDEMPOTENCY_WINDOW
             ).first()
             if existing is not None:
+                stored = existing.request_fingerprint or request_fingerprint(
+                    tenant_id=existing.tenant_id, command_type=existing.type, parameters=existing.parameters
+                )
+                if stored != fingerprint:
+                    raise IdempotencyKeyReused()
                 return existing, False
         command = Command.objects.create(
             tenant=tenant,
@@ -131,7 +160,9 @@ def command_create(
             parameters=cleaned,
             created_by=actor,
             idempotency_key=idempotency_key,
+            request_fingerprint=fingerprint,
             batch=batch,
+            retry_of=retry_of,
         )
         event_record(
             action="command.created",
@@ -139,7 +170,11 @@ def command_create(
             tenant=tenant,
             target_type="command",
             target_id=command.pk,
-            after={"type": command_type, "parameters": cleaned},
+            after={
+                "type": command_type,
+                "parameters": cleaned,
+                **({"retry_of": str(retry_of.pk)} if retry_of is not None else {}),
+            },
             request=request,
         )
         if enqueue:
@@ -147,7 +182,16 @@ def command_create(
     return command, True
 
 
+def _require_type_permission(actor, command_type: str) -> None:
+    """Creating, cancelling and retrying a command all need the policy's action for its type."""
+    if actor is not None and not can(actor, required_action(command_type)):
+        from django.core.exceptions import PermissionDenied
+
+        raise PermissionDenied(f"Your role may not run {command_type}.")
+
+
 def command_cancel(*, command: Command, actor, request=None) -> Command:
+    _require_type_permission(actor, command.type)
     with transaction.atomic():
         updated = Command.objects.filter(pk=command.pk, status=CommandStatus.PENDING).update(
             status=CommandStatus.CANCELLED, finished_at=timezone.now(), progress_message="Cancelled"
@@ -163,21 +207,26 @@ def command_cancel(*, command: Command, actor, request=None) -> Command:
             target_id=command.pk,
             request=request,
         )
-    _batch_continue(command)
+    if command.queued_at is not None:  # it held one of the batch's slots; a never-queued one did not
+        _batch_continue(command)
     return command
 
 
 def command_retry(*, command: Command, actor, request=None) -> Command:
+    _require_type_permission(actor, command.type)
     command.refresh_from_db()
     if command.status not in (CommandStatus.ERROR, CommandStatus.CANCELLED):
         raise ValidationError(
             {"status": f"Only a failed or cancelled command can be retried; this one is {command.status}."}
         )
     retry, _ = command_create(
-        tenant=command.tenant, command_type=command.type, parameters=command.parameters, actor=actor, request=request
+        tenant=command.tenant,
+        command_type=command.type,
+        parameters=command.parameters,
+        actor=actor,
+        request=request,
+        retry_of=command,
     )
-    Command.objects.filter(pk=retry.pk).update(retry_of=command)
-    retry.refresh_from_db()
     return retry
 
 
@@ -278,11 +327,63 @@ def commands_reap(*, now=None) -> int:
     return reaped
 
 
+def commands_requeue(*, now=None) -> int:
+    """Send again PENDING commands queued longer ago than COMMAND_REQUEUE_AFTER_SECONDS (the message was never
+    published, e.g. Redis was down, or was lost); starting is atomic, so a duplicate message runs it once."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(seconds=getattr(settings, "COMMAND_REQUEUE_AFTER_SECONDS", 300))
+    requeued = 0
+    stale = Command.objects.filter(status=CommandStatus.PENDING, queued_at__lt=cutoff).values_list("pk", flat=True)
+    for command_id in list(stale):
+        # Claimed by moving queued_at, so two reapers at once send it once.
+        claimed = Command.objects.filter(pk=command_id, status=CommandStatus.PENDING, queued_at__lt=cutoff).update(
+            queued_at=now
+        )
+        if claimed and _send(command_id):
+            requeued += 1
+    if requeued:
+        logger.info("commands_requeued", count=requeued)
+    return requeued
+
+
 def commands_purge(*, now=None) -> int:
     """Delete commands older than the retention; their audit events stay."""
     now = now or timezone.now()
     deleted, _ = Command.objects.filter(created_at__lt=now - timedelta(days=settings.COMMAND_RETENTION_DAYS)).delete()
     return deleted
+
+
+RUNNABLE_STATUSES = ("active", "suspended")
+
+
+def batch_tenants(*, tenant_ids: list[int] | None = None, status: str = "", plan: str = "") -> list:
+    """The tenants a batch runs on, by name.
+
+    An explicit selection must be runnable as a whole: a provisioning or archived tenant in it is a
+    ValidationError naming its slug. A filter takes only runnable tenants: the active ones, or the
+    suspended ones when it asks for that status.
+    """
+    from tenants.models import Tenant
+
+    tenants = Tenant.objects.customers().select_related("plan")
+    if status:
+        tenants = tenants.filter(status=status)
+    if plan:
+        tenants = tenants.filter(plan__code=plan)
+    if tenant_ids:
+        tenants = list(tenants.filter(pk__in=tenant_ids).order_by("name"))
+        stopped = [tenant for tenant in tenants if tenant.status not in RUNNABLE_STATUSES]
+        if stopped:
+            raise ValidationError(
+                {
+                    "tenant_ids": [
+                        f"{tenant.slug} is {tenant.status}; commands run on active or suspended tenants only."
+                        for tenant in stopped
+                    ]
+                }
+            )
+        return tenants
+    return list(tenants.filter(status__in=RUNNABLE_STATUSES if status else ["active"]).order_by("name"))
 
 
 def batch_create(
@@ -291,10 +392,7 @@ def batch_create(
     """One command per tenant, all validated first (nothing is created if one is invalid), `concurrency` running at once."""
     if command_type not in CommandType.values:
         raise ValidationError({"type": f"One of {', '.join(CommandType.values)}."})
-    if actor is not None and not can(actor, required_action(command_type)):
-        from django.core.exceptions import PermissionDenied
-
-        raise PermissionDenied(f"Your role may not run {command_type}.")
+    _require_type_permission(actor, command_type)
     tenants = list(tenants)
     if not tenants:
         raise ValidationError({"tenants": "Select at least one tenant."})

@@ -63,6 +63,8 @@ class Command(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     idempotency_key = models.CharField(max_length=100, blank=True, db_index=True)
+    # sha256 of (tenant, type, parameters): a key reused for a different request is refused, not answered.
+    request_fingerprint = models.CharField(max_length=64, blank=True)
     retry_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="retries")
     batch = models.ForeignKey(CommandBatch, null=True, blank=True, on_delete=models.SET_NULL, related_name="commands")
 

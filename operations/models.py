@@ -15,6 +15,8 @@ class OperationalEvent(models.Model):
     # Kept as text too: the event must still say who it was after the user is deleted.
     actor_email = models.CharField(max_length=254, blank=True)
     tenant = models.ForeignKey("tenants.Tenant", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # Kept as text too: the event must still say which tenant after the tenant is deleted.
+    tenant_slug = models.CharField(max_length=63, blank=True)
     action = models.CharField(max_length=80, db_index=True)
     target_type = models.CharField(max_length=80, blank=True)
     target_id = models.CharField(max_length=80, blank=True)

@@ -85,7 +85,7 @@ class BatchCreateSerializer(serializers.Serializer):
 
 
 class EventSerializer(serializers.ModelSerializer):
-    tenant = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    tenant = serializers.CharField(source="tenant_slug", read_only=True)
 
     class Meta:
         model = OperationalEvent

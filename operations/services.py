@@ -30,11 +30,14 @@ def event_record(
         actor = None
     if actor is not None and getattr(actor, "pk", None) is None:
         actor = None  # API-key principals are not users; they name themselves in actor_email
+    if tenant is not None and getattr(tenant, "is_public", False):
+        tenant = None
     event = OperationalEvent.objects.create(
         action=action,
         actor=actor,
         actor_email=actor_email or (actor.email if actor is not None else ""),
-        tenant=tenant if tenant is not None and not getattr(tenant, "is_public", False) else None,
+        tenant=tenant,
+        tenant_slug=tenant.slug if tenant is not None else "",
         target_type=target_type,
         target_id=str(target_id) if target_id != "" else "",
         before=before,

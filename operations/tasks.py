@@ -1,5 +1,5 @@
 from alquimista.celery import app
-from operations.commands import command_run, commands_purge, commands_reap
+from operations.commands import command_run, commands_purge, commands_reap, commands_requeue
 
 
 @app.task(name="operations.run_command", acks_late=True)
@@ -10,8 +10,9 @@ def run_command(command_id: str) -> str | None:
 
 
 @app.task(name="operations.reap_commands")
-def reap_commands() -> int:
-    return commands_reap()
+def reap_commands() -> dict:
+    # RUNNING too long → ERROR "worker lost"; PENDING whose message never reached a worker → sent again.
+    return {"reaped": commands_reap(), "requeued": commands_requeue()}
 
 
 @app.task(name="operations.purge_commands")

@@ -94,3 +94,124 @@ def test_tenant_detail_runs_a_health_check_and_lists_recent_commands(client_for,
     assert b'data-testid="run-health-check"' in client.get(f"/app/company/tenants/{acme.pk}").content
     client.post("/app/company/commands/new", {"tenant_id": acme.pk, "type": "HEALTH_CHECK"})
     assert b"Health check</a>" in client.get(f"/app/company/tenants/{acme.pk}").content
+
+
+@pytest.mark.parametrize("path", ["/app/company/commands", "/app/company/events"])
+def test_a_crafted_tenant_filter_is_a_form_error_not_a_500(client_for, public_tenant, path):
+    page = client_for(public_tenant, "admin@alquimista.test").get(path, {"tenant": "²"})
+    assert page.status_code == 200 and b"tenant: choose a tenant from the list." in page.content
+
+
+def test_crafted_numbers_in_the_command_and_batch_forms_are_form_errors(client_for, public_tenant, acme):
+    from operations.commands_models import CommandBatch
+
+    client = client_for(public_tenant, "admin@alquimista.test")
+    created = client.post("/app/company/commands/new", {"tenant_id": "²", "type": "HEALTH_CHECK"}, follow=True)
+    assert created.status_code == 200 and b"tenant: choose a tenant." in created.content
+    batch = client.post(
+        "/app/company/commands/batches", {"tenant_ids": [str(acme.pk), "²"], "type": "HEALTH_CHECK"}, follow=True
+    )
+    assert batch.status_code == 200 and b"tenant_ids: choose tenants from the list." in batch.content
+    concurrency = client.post(
+        "/app/company/commands/batches",
+        {"tenant_ids": [str(acme.pk)], "type": "HEALTH_CHECK", "concurrency": "²"},
+        follow=True,
+    )
+    assert concurrency.status_code == 200 and b"concurrency: a whole number." in concurrency.content
+    assert not Command.objects.exists() and not CommandBatch.objects.exists()
+
+
+def test_support_cannot_cancel_or_retry_a_reset_token_command_from_the_panel(client_for, public_tenant, acme):
+    from django_tenants.utils import tenant_context
+
+    from accounts.models import User
+    from integrations.models import Integration
+    from operations.commands import command_create
+
+    with tenant_context(acme):
+        integration = Integration.objects.first()
+    admin = User.objects.get(email="admin@alquimista.test")
+    pending, _ = command_create(
+        tenant=acme, command_type="RESET_TOKEN", parameters={"integration_id": integration.pk}, actor=admin
+    )
+    failed, _ = command_create(
+        tenant=acme, command_type="RESET_TOKEN", parameters={"integration_id": integration.pk}, actor=admin
+    )
+    Command.objects.filter(pk=failed.pk).update(status="ERROR")
+    client = client_for(public_tenant, "support@alquimista.test")
+
+    page = client.get(f"/app/company/commands/{pending.pk}")
+    assert page.status_code == 200 and b">Cancel</button>" not in page.content
+    assert (
+        b">Cancel</button>" in client_for(public_tenant, "admin@alquimista.test").get(page.request["PATH_INFO"]).content
+    )
+    assert b">Retry</button>" not in client.get(f"/app/company/commands/{failed.pk}").content
+
+    cancel = client.post(f"/app/company/commands/{pending.pk}/cancel", follow=True)
+    retry = client.post(f"/app/company/commands/{failed.pk}/retry", follow=True)
+
+    assert b"may not run RESET_TOKEN" in cancel.content and b"may not run RESET_TOKEN" in retry.content
+    assert Command.objects.get(pk=pending.pk).status == "PENDING" and Command.objects.count() == 2
+
+
+def test_a_batch_selection_with_an_archived_tenant_names_it_in_the_panel(client_for, public_tenant, acme, globex):
+    from operations.commands_models import CommandBatch
+    from tenants.models import Tenant
+
+    Tenant.objects.filter(pk=globex.pk).update(status="archived")
+    response = client_for(public_tenant, "admin@alquimista.test").post(
+        "/app/company/commands/batches",
+        {"tenant_ids": [str(acme.pk), str(globex.pk)], "type": "HEALTH_CHECK", "concurrency": "2"},
+        follow=True,
+    )
+    assert b"globex is archived; commands run on active or suspended tenants only." in response.content
+    assert not CommandBatch.objects.exists() and not Command.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "back, location",
+    [
+        ("https://evil.example/phish", "/app/company/commands"),
+        ("//evil.example/phish", "/app/company/commands"),
+        ("javascript:alert(1)", "/app/company/commands"),
+        ("", "/app/company/commands"),
+        ("/app/company/tenants/7", "/app/company/tenants/7"),
+    ],
+)
+def test_back_after_a_bad_command_only_goes_to_this_site(client_for, public_tenant, acme, back, location):
+    response = client_for(public_tenant, "admin@alquimista.test").post(
+        "/app/company/commands/new", {"tenant_id": acme.pk, "type": "RESTART_AGENT", "agent_id": "0", "back": back}
+    )
+    assert response.status_code == 302 and response["Location"] == location
+
+
+def test_batch_page_queries_do_not_grow_with_the_batch(client_for, public_tenant, acme, globex):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from accounts.models import User
+    from operations.commands import batch_create
+    from tenants.models import Plan, Tenant
+
+    admin = User.objects.get(email="admin@alquimista.test")
+    client = client_for(public_tenant, "support@alquimista.test")
+    small = batch_create(command_type="HEALTH_CHECK", tenants=[acme], parameters={}, concurrency=1, actor=admin)
+    client.get(f"/app/company/commands/batches/{small.pk}")
+    with CaptureQueriesContext(connection) as few:
+        client.get(f"/app/company/commands/batches/{small.pk}")
+    extra = [
+        Tenant.objects.create(
+            schema_name=f"batch_{n}", slug=f"batch-{n}", name=f"Batch {n}", plan=Plan.objects.first(), status="active"
+        )
+        for n in range(15)
+    ]
+    big = batch_create(
+        command_type="HEALTH_CHECK", tenants=[acme, globex, *extra], parameters={}, concurrency=3, actor=admin
+    )
+    Command.objects.filter(batch=big, tenant__in=extra[:5]).update(status="SUCCESS")
+
+    with CaptureQueriesContext(connection) as many:
+        page = client.get(f"/app/company/commands/batches/{big.pk}")
+
+    assert page.status_code == 200 and page.content.count(b"Batch 1") == 6  # Batch 1, Batch 10…14
+    assert len(many.captured_queries) <= len(few.captured_queries)

@@ -1,4 +1,5 @@
 from django.db import transaction
+from django.db.models import F
 
 from agents.models import TenantAgent
 from operations.handlers.base import CommandFailed
@@ -21,14 +22,16 @@ def restart_agent(command, progress) -> dict:
         TenantAgent.objects.filter(pk=agent.pk).update(status=TenantAgent.Status.RESTARTING)
     progress(50, f"Restarting {agent.agent_type.name}")
     reason = command.parameters.get("reason") or "restart requested by operations"
+    # F(): the row lock is gone by now; another restart may have counted meanwhile.
     TenantAgent.objects.filter(pk=agent.pk).update(
-        status=TenantAgent.Status.ACTIVE, restart_count=agent.restart_count + 1, last_restart_reason=reason[:300]
+        status=TenantAgent.Status.ACTIVE, restart_count=F("restart_count") + 1, last_restart_reason=reason[:300]
     )
+    restart_count = TenantAgent.objects.filter(pk=agent.pk).values_list("restart_count", flat=True).first()
     return {
         "agent_id": agent.pk,
         "agent": agent.agent_type.code,
         "previous_status": previous,
         "status": "active",
-        "restart_count": agent.restart_count + 1,
+        "restart_count": restart_count,
         "reason": reason,
     }

@@ -232,3 +232,151 @@ def test_a_batch_runs_one_command_per_tenant_at_most_n_at_once(acme, globex, adm
             command_run(command.pk)
     summary = batch_summary(batch)
     assert summary["counts"]["SUCCESS"] == 3 and summary["percent"] == 100
+
+
+def test_cancelling_a_batch_command_that_was_never_queued_starts_no_other(
+    acme, globex, admin, django_capture_on_commit_callbacks
+):
+    from tenants.models import Tenant
+
+    tenants = Tenant.objects.customers().order_by("name")
+    batch = batch_create(command_type="HEALTH_CHECK", tenants=tenants, parameters={}, concurrency=1, actor=admin)
+    first, second, third = batch.commands.order_by("created_at")
+    assert [c.queued_at is not None for c in (first, second, third)] == [True, False, False]
+
+    with django_capture_on_commit_callbacks() as queued:
+        command_cancel(command=third, actor=admin)
+    assert len(queued) == 0
+    assert batch.commands.filter(queued_at__isnull=False).count() == 1  # still one at a time
+
+    with django_capture_on_commit_callbacks() as queued:
+        command_cancel(command=first, actor=admin)
+    assert len(queued) == 1
+    second.refresh_from_db()
+    assert second.queued_at is not None and batch.commands.filter(queued_at__isnull=False).count() == 2
+
+
+def test_restart_count_keeps_a_restart_that_finished_while_this_one_ran(acme, admin):
+    from django.db.models import F
+
+    from operations.handlers.restart_agent import restart_agent
+
+    with tenant_context(acme):
+        agent = TenantAgent.objects.order_by("pk").first()
+        TenantAgent.objects.filter(pk=agent.pk).update(status="active", restart_count=4)
+    command, _ = command_create(
+        tenant=acme, command_type="RESTART_AGENT", parameters={"agent_id": agent.pk}, actor=admin
+    )
+
+    def another_restart_counts_meanwhile(percent, message):
+        TenantAgent.objects.filter(pk=agent.pk).update(restart_count=F("restart_count") + 1)
+
+    with tenant_context(acme):
+        output = restart_agent(command, another_restart_counts_meanwhile)
+        agent.refresh_from_db()
+    assert agent.restart_count == output["restart_count"] == 6
+
+
+def finished_command(acme, admin, status):
+    command, _ = command_create(tenant=acme, command_type="HEALTH_CHECK", actor=admin)
+    command_start(command.pk)
+    Command.objects.filter(pk=command.pk).update(status=status, finished_at=timezone.now())
+    command.refresh_from_db()
+    return command
+
+
+@pytest.mark.parametrize("status", ["SUCCESS", "ERROR", "CANCELLED"])
+def test_a_finished_command_cannot_be_cancelled_finished_or_started(acme, admin, status):
+    command = finished_command(acme, admin, status)
+    events_before = OperationalEvent.objects.count()
+
+    with pytest.raises(ValidationError) as error:
+        command_cancel(command=command, actor=admin)
+    assert error.value.message_dict == {"status": [f"Only a pending command can be cancelled; this one is {status}."]}
+    assert command_finish(command=command, output={"late": True}) is False
+    assert command_finish(command=command, error="late failure") is False
+    assert command_start(command.pk) is None
+
+    command.refresh_from_db()
+    assert (command.status, command.output, command.error_message) == (status, None, "")
+    assert OperationalEvent.objects.count() == events_before
+
+
+@pytest.mark.parametrize("status, retried", [("SUCCESS", False), ("ERROR", True), ("CANCELLED", True)])
+def test_only_failed_or_cancelled_commands_are_retried(acme, admin, status, retried):
+    command = finished_command(acme, admin, status)
+    if retried:
+        retry = command_retry(command=command, actor=admin)
+        assert (retry.status, retry.retry_of_id) == ("PENDING", command.pk)
+        return
+    before = Command.objects.count()
+    with pytest.raises(ValidationError) as error:
+        command_retry(command=command, actor=admin)
+    assert error.value.message_dict == {
+        "status": ["Only a failed or cancelled command can be retried; this one is SUCCESS."]
+    }
+    assert Command.objects.count() == before
+
+
+def test_a_pending_command_cannot_be_retried(acme, admin):
+    command, _ = command_create(tenant=acme, command_type="HEALTH_CHECK", actor=admin)
+    before = Command.objects.count()
+    with pytest.raises(ValidationError) as error:
+        command_retry(command=command, actor=admin)
+    assert error.value.message_dict == {
+        "status": ["Only a failed or cancelled command can be retried; this one is PENDING."]
+    }
+    assert Command.objects.count() == before and Command.objects.get(pk=command.pk).status == "PENDING"
+
+
+def test_the_reaper_leaves_a_pending_command_that_is_not_stale(acme, admin, django_capture_on_commit_callbacks):
+    from operations.commands import commands_requeue
+
+    command, _ = command_create(tenant=acme, command_type="HEALTH_CHECK", actor=admin)
+    # Old, but queued just now: waiting for a worker, not lost.
+    Command.objects.filter(pk=command.pk).update(created_at=timezone.now() - timedelta(days=1))
+    with django_capture_on_commit_callbacks() as sent:
+        assert commands_reap() == 0 and commands_requeue() == 0
+    assert len(sent) == 0
+    command.refresh_from_db()
+    assert (command.status, command.error_message, command.started_at) == ("PENDING", "", None)
+
+
+def test_reprocess_queue_reports_exact_counts_and_nothing_on_a_second_run(
+    acme, admin, django_capture_on_commit_callbacks
+):
+    from dispatch.models import Lead, OutboundMessage
+
+    with tenant_context(acme):
+        OutboundMessage.objects.filter(status="failed").update(status="sent")
+        lead = Lead.objects.create(name="Reprocess Lead", email="lead@example.test", email_opt_in=True)
+        for index, channel in enumerate(["email", "email", "whatsapp"]):
+            OutboundMessage.objects.create(
+                lead=lead,
+                channel=channel,
+                recipient="lead@example.test",
+                payload={},
+                status="failed",
+                attempts=5,
+                dedupe_key=f"reprocess-test-{index}",
+            )
+
+    outputs = []
+    for _ in range(2):
+        command, _ = command_create(
+            tenant=acme, command_type="REPROCESS_QUEUE", parameters={"channel": "email"}, actor=admin
+        )
+        with django_capture_on_commit_callbacks() as deliveries:
+            outputs.append(command_run(command.pk).output)
+        outputs[-1]["deliveries"] = len(deliveries)
+
+    assert [(o["requeued"], o["queues"], o["deliveries"]) for o in outputs] == [
+        (2, {"dispatch_outbox": {"requeued": 2}}, 2),
+        (0, {"dispatch_outbox": {"requeued": 0}}, 0),
+    ]
+    with tenant_context(acme):
+        assert sorted(OutboundMessage.objects.filter(lead=lead).values_list("channel", "status", "attempts")) == [
+            ("email", "queued", 0),
+            ("email", "queued", 0),
+            ("whatsapp", "failed", 5),
+        ]
