@@ -14,16 +14,12 @@ from dispatch.decision import DispatchContext, LeadFacts, decide
 from dispatch.messages import ics_invite, render
 from dispatch.models import DispatchDecision, DispatchRun, Lead, OutboundMessage
 from dispatch.outbox import enqueue_delivery
+from dispatch.selectors import dispatch_enabled_for
 from integrations.models import Integration
 from operations.services import event_record
 
 logger = structlog.get_logger("alquimista.dispatch")
 SENDABLE = ("whatsapp", "email", "calendar")
-
-
-def dispatch_enabled_for(tenant) -> bool:
-    """Real sending needs the environment switch AND the tenant's own flag (set by an INTERNAL_ADMIN)."""
-    return bool(settings.DISPATCH_ENABLED and tenant.settings.get("dispatch_enabled"))
 
 
 def dispatch_flag_set(*, tenant, enabled: bool, actor, request=None) -> None:
@@ -96,6 +92,12 @@ def dispatch_run(*, tenant, run_id: int, now=None) -> DispatchRun:
     )
     run = DispatchRun.objects.get(pk=run_id)
     if not updated:
+        return run
+    if tenant.status != "active":  # suspended or archived since the run was created: decide nothing
+        DispatchRun.objects.filter(pk=run.pk).update(
+            status=DispatchRun.Status.FAILED, finished_at=timezone.now(), error=f"Refused: tenant is {tenant.status}."
+        )
+        run.refresh_from_db()
         return run
     dry_run = run.dry_run or not dispatch_enabled_for(tenant)
     active = frozenset(

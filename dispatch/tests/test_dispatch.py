@@ -264,3 +264,86 @@ def test_dispatch_log_line_has_no_contact_details(acme, leads, caplog, django_ca
 def test_batch_size_is_validated(acme):
     with pytest.raises(ValidationError):
         dispatch_run_create(tenant=acme, actor=User.objects.get(email="admin@acme.test"), dry_run=True, batch_size=0)
+
+
+def queue_without_delivering(tenant, capture):
+    """A real run with dispatch enabled, its delivery tasks held back; returns them to run later."""
+    from datetime import UTC, datetime
+
+    admin = User.objects.get(email="admin@acme.test")
+    with capture(execute=False):  # the run task is not started: the run happens below, its deliveries held
+        run = dispatch_run_create(tenant=tenant, actor=admin, dry_run=False, batch_size=100)
+    with tenant_context(tenant), capture(execute=False) as deliveries:
+        dispatch_run(tenant=tenant, run_id=run.pk, now=datetime(2026, 11, 22, 14, tzinfo=UTC))
+    with tenant_context(tenant):
+        assert OutboundMessage.objects.filter(status="queued").count() == 3
+    return deliveries
+
+
+def test_a_message_queued_before_the_flag_is_cleared_is_not_sent(
+    acme, leads, smtp, whatsapp, eager, settings, django_capture_on_commit_callbacks
+):
+    settings.DISPATCH_ENABLED = True
+    internal_admin = User.objects.get(email="admin@alquimista.test")
+    dispatch_flag_set(tenant=acme, enabled=True, actor=internal_admin)
+    deliveries = queue_without_delivering(acme, django_capture_on_commit_callbacks)
+
+    dispatch_flag_set(tenant=acme, enabled=False, actor=internal_admin)
+    for deliver_later in deliveries:
+        deliver_later()
+
+    assert smtp.messages == [] and whatsapp == []
+    held = "Not sent: dispatch is off for this tenant."
+    with tenant_context(acme):
+        assert sorted(OutboundMessage.objects.values_list("channel", "status", "attempts", "last_error")) == [
+            ("calendar", "failed", 0, held),
+            ("email", "failed", 0, held),
+            ("whatsapp", "failed", 0, held),
+        ]
+        assert (
+            sorted(DispatchDecision.objects.exclude(channel="none").values_list("sent", "error")) == [(False, held)] * 3
+        )
+        # REPROCESS_QUEUE does not re-drive them while dispatch stays off
+        from dispatch.outbox import reprocess_failed
+
+        assert reprocess_failed(channel=None, since=None) == {
+            "requeued": 0,
+            "refused": "dispatch is off for this tenant",
+        }
+        assert OutboundMessage.objects.filter(status="failed").count() == 3
+    assert smtp.messages == [] and whatsapp == []
+
+
+def test_a_suspended_tenant_sends_nothing_and_its_runs_are_refused(
+    acme, leads, smtp, whatsapp, eager, settings, django_capture_on_commit_callbacks
+):
+    from tenants.models import Tenant
+
+    settings.DISPATCH_ENABLED = True
+    dispatch_flag_set(tenant=acme, enabled=True, actor=User.objects.get(email="admin@alquimista.test"))
+    deliveries = queue_without_delivering(acme, django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=False):
+        pending = dispatch_run_create(
+            tenant=acme, actor=User.objects.get(email="admin@acme.test"), dry_run=True, batch_size=100
+        )
+
+    Tenant.objects.filter(pk=acme.pk).update(status="suspended")
+    for deliver_later in deliveries:
+        deliver_later()
+    from dispatch.tasks import dispatch_run_task
+
+    dispatch_run_task.delay(acme.schema_name, pending.pk)
+
+    assert smtp.messages == [] and whatsapp == []
+    with tenant_context(acme):
+        from dispatch.models import DispatchRun
+
+        assert set(OutboundMessage.objects.values_list("status", "last_error")) == {
+            ("failed", "Not sent: tenant is suspended.")
+        }
+        run = DispatchRun.objects.get(pk=pending.pk)
+        assert (run.status, run.error, run.processed) == ("failed", "Refused: tenant is suspended.", 0)
+        assert not DispatchDecision.objects.filter(run_id=pending.pk).exists()
+    acme.status = "suspended"
+    with pytest.raises(ValidationError):
+        dispatch_run_create(tenant=acme, actor=User.objects.get(email="admin@acme.test"), dry_run=True, batch_size=10)
