@@ -38,7 +38,9 @@ def deliver(message_id: int, *, tenant) -> str:
     try:
         SENDERS[message.channel](message)
     except SendFailed as failure:
+        # SendFailed text is sanitised by the senders: the exception class and the SMTP/HTTP code, no contact details.
         OutboundMessage.objects.filter(pk=message.pk).update(attempts=F("attempts") + 1, last_error=str(failure)[:500])
+        DispatchDecision.objects.filter(pk=message.decision_id).update(error=str(failure)[:300])
         message.refresh_from_db()
         if message.attempts >= settings.DISPATCH_MAX_ATTEMPTS:
             OutboundMessage.objects.filter(pk=message.pk, status=OutboundMessage.Status.QUEUED).update(

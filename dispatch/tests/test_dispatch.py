@@ -347,3 +347,48 @@ def test_a_suspended_tenant_sends_nothing_and_its_runs_are_refused(
     acme.status = "suspended"
     with pytest.raises(ValidationError):
         dispatch_run_create(tenant=acme, actor=User.objects.get(email="admin@acme.test"), dry_run=True, batch_size=10)
+
+
+class RefusingInbox(Inbox):
+    """An SMTP server that refuses every recipient, quoting the address back as real servers do."""
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        return f"550 5.1.1 <{address}>: Recipient address rejected: User unknown"
+
+
+def test_a_failed_send_stores_and_logs_no_contact_details(
+    acme, leads, eager, settings, caplog, django_capture_on_commit_callbacks
+):
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    settings.DISPATCH_ENABLED = True
+    settings.WHATSAPP_API_BASE_URL = f"http://127.0.0.1:{free_port()}"  # nobody listens
+    controller = Controller(RefusingInbox(), hostname="127.0.0.1", port=free_port())
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port
+    dispatch_flag_set(tenant=acme, enabled=True, actor=User.objects.get(email="admin@alquimista.test"))
+    try:
+        run_dispatch(acme, dry_run=False, capture=django_capture_on_commit_callbacks)
+    finally:
+        controller.stop()
+
+    refused = "SMTP: SMTPRecipientsRefused 550"
+    unreachable = "WhatsApp API unreachable: ConnectionError"
+    with tenant_context(acme):
+        assert sorted(OutboundMessage.objects.values_list("channel", "status", "last_error")) == [
+            ("calendar", "failed", refused),
+            ("email", "failed", refused),
+            ("whatsapp", "failed", unreachable),
+        ]
+        assert sorted(DispatchDecision.objects.exclude(channel="none").values_list("channel", "sent", "error")) == [
+            ("calendar", False, refused),
+            ("email", False, refused),
+            ("whatsapp", False, unreachable),
+        ]
+    ours = [r for r in caplog.records if not r.name.startswith("mail.log")]  # the test SMTP server's own log
+    assert any(refused in r.getMessage() for r in ours)  # Celery's retry line is among them
+    logged = "\n".join(r.getMessage() + repr(r.args) for r in ours)
+    for contact in ("eve@lead.test", "mia@lead.test", "+5511911112222", "5511911112222"):
+        assert contact not in logged
