@@ -7,6 +7,7 @@ import structlog
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Case, F, Value, When
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
@@ -116,9 +117,13 @@ def dispatch_run(*, tenant, run_id: int, now=None) -> DispatchRun:
         sent_this_hour=sent_last_hour,
     )
     counts = Counter()
-    leads = Lead.objects.exclude(status=Lead.Status.DO_NOT_CONTACT).order_by("last_contacted_at", "pk")[
-        : run.batch_size
-    ]
+    # Never-contacted leads first (PostgreSQL sorts NULL last by default, which starved them behind
+    # cooled-down ones), then the longest since contact. Do-not-contact leads are decided too, so the
+    # log has a DO_NOT_CONTACT line for them, but only after everyone else: they never fill a batch
+    # that leads who may be contacted are waiting for.
+    leads = Lead.objects.alias(
+        do_not_contact=Case(When(status=Lead.Status.DO_NOT_CONTACT, then=Value(1)), default=Value(0))
+    ).order_by("do_not_contact", F("last_contacted_at").asc(nulls_first=True), "pk")[: run.batch_size]
     for lead in leads:
         decision = decide(_facts(lead), context)
         if decision.outcome == "send":

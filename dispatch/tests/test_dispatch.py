@@ -123,6 +123,7 @@ def test_nothing_is_ever_sent_unless_enabled_both_ways(
         "Wanda WhatsApp": ("whatsapp", "WHATSAPP", True, False),
         "Eve Email": ("email", "EMAIL", True, False),
         "Mia Meeting": ("calendar", "MEETING_INVITE", True, False),
+        "Dan DNC": ("none", "DO_NOT_CONTACT", True, False),
     }
     assert smtp.messages == [] and whatsapp == []
 
@@ -137,7 +138,7 @@ def test_enabled_dispatch_sends_exactly_once_per_lead_across_two_runs(
     second = run_dispatch(acme, dry_run=False, capture=django_capture_on_commit_callbacks)
 
     assert first.dry_run is False and first.counts["reason:WHATSAPP"] == 1
-    assert second.counts == {"channel:none": 3, "reason:COOLDOWN": 3}
+    assert second.counts == {"channel:none": 4, "reason:COOLDOWN": 3, "reason:DO_NOT_CONTACT": 1}
     recipients = sorted(rcpt for rcpts, _ in smtp.messages for rcpt in rcpts)
     assert recipients == ["eve@lead.test", "mia@lead.test"]
     assert "BEGIN:VCALENDAR" in next(body for rcpts, body in smtp.messages if rcpts == ["mia@lead.test"])
@@ -256,7 +257,7 @@ def test_dispatch_log_line_has_no_contact_details(acme, leads, caplog, django_ca
     caplog.set_level(logging.INFO)
     run_dispatch(acme, dry_run=True, capture=django_capture_on_commit_callbacks)
     lines = [r.msg for r in caplog.records if isinstance(r.msg, dict) and r.msg.get("event") == "dispatch_decision"]
-    assert len(lines) == 3 and {"tenant", "run", "lead_id", "channel", "reason", "dry_run"} <= set(lines[0])
+    assert len(lines) == 4 and {"tenant", "run", "lead_id", "channel", "reason", "dry_run"} <= set(lines[0])
     text = json.dumps(lines, default=str)
     assert "+5511911112222" not in text and "eve@lead.test" not in text
 
@@ -392,3 +393,44 @@ def test_a_failed_send_stores_and_logs_no_contact_details(
     logged = "\n".join(r.getMessage() + repr(r.args) for r in ours)
     for contact in ("eve@lead.test", "mia@lead.test", "+5511911112222", "5511911112222"):
         assert contact not in logged
+
+
+def dry_run_of(tenant, batch_size, capture):
+    from datetime import UTC, datetime
+
+    with capture(execute=False):  # the task is not started; the run happens here, at a fixed time
+        run = dispatch_run_create(
+            tenant=tenant, actor=User.objects.get(email="admin@acme.test"), dry_run=True, batch_size=batch_size
+        )
+    with tenant_context(tenant):
+        dispatch_run(tenant=tenant, run_id=run.pk, now=datetime(2026, 11, 22, 14, tzinfo=UTC))
+        return list(
+            DispatchDecision.objects.filter(run_id=run.pk).order_by("pk").values_list("lead__name", "reason_code")
+        )
+
+
+def test_never_contacted_leads_come_before_cooled_down_ones_and_do_not_contact_last(
+    acme, django_capture_on_commit_callbacks
+):
+    from datetime import UTC, datetime
+
+    with tenant_context(acme):
+        Lead.objects.all().delete()
+        Integration.objects.filter(kind="email").update(status="ok")
+        Lead.objects.create(name="Dina DNC", email="dina@lead.test", status="do_not_contact", time_zone="UTC")
+        Lead.objects.create(
+            name="Olga Old",
+            email="olga@lead.test",
+            email_opt_in=True,
+            time_zone="UTC",
+            last_contacted_at=datetime(2026, 10, 1, tzinfo=UTC),
+        )
+        Lead.objects.create(name="Nina New", email="nina@lead.test", email_opt_in=True, time_zone="UTC")
+
+    assert dry_run_of(acme, 1, django_capture_on_commit_callbacks) == [("Nina New", "EMAIL")]
+    assert dry_run_of(acme, 2, django_capture_on_commit_callbacks) == [("Nina New", "EMAIL"), ("Olga Old", "EMAIL")]
+    assert dry_run_of(acme, 3, django_capture_on_commit_callbacks) == [
+        ("Nina New", "EMAIL"),
+        ("Olga Old", "EMAIL"),
+        ("Dina DNC", "DO_NOT_CONTACT"),
+    ]
