@@ -86,7 +86,12 @@ def _facts(lead: Lead) -> LeadFacts:
 
 
 def dispatch_run(*, tenant, run_id: int, now=None) -> DispatchRun:
-    """Process up to `batch_size` leads (inside the tenant's schema). Idempotent per lead and day."""
+    """Process up to `batch_size` leads (inside the tenant's schema). Idempotent per lead and day.
+
+    Only a pending run starts (a redelivered task for a running or finished run does nothing). A run
+    that raises is marked failed with the exception's class, never its text (it can quote lead data),
+    and keeps the decisions made before it; it never stays "running".
+    """
     now = now or timezone.now()
     updated = DispatchRun.objects.filter(pk=run_id, status=DispatchRun.Status.PENDING).update(
         status=DispatchRun.Status.RUNNING, started_at=now
@@ -100,6 +105,28 @@ def dispatch_run(*, tenant, run_id: int, now=None) -> DispatchRun:
         )
         run.refresh_from_db()
         return run
+    counts = Counter()
+    try:
+        dry_run = _run_batch(tenant=tenant, run=run, now=now, counts=counts)
+    except Exception as exc:
+        logger.error("dispatch_run_failed", tenant=tenant.slug, run=run.pk, error=type(exc).__name__)
+        DispatchRun.objects.filter(pk=run.pk, status=DispatchRun.Status.RUNNING).update(
+            status=DispatchRun.Status.FAILED,
+            finished_at=timezone.now(),
+            counts=dict(counts),
+            error=f"The run stopped on an unexpected {type(exc).__name__}; the decisions made before it are kept.",
+        )
+        run.refresh_from_db()
+        return run
+    DispatchRun.objects.filter(pk=run.pk).update(
+        status=DispatchRun.Status.DONE, finished_at=timezone.now(), counts=dict(counts), dry_run=dry_run
+    )
+    run.refresh_from_db()
+    return run
+
+
+def _run_batch(*, tenant, run: DispatchRun, now, counts: Counter) -> bool:
+    """Decide (and when enabled queue) one batch, counting into `counts`; returns whether it was dry."""
     dry_run = run.dry_run or not dispatch_enabled_for(tenant)
     active = frozenset(
         Integration.objects.filter(kind__in=SENDABLE, status=Integration.Status.OK).values_list("kind", flat=True)
@@ -116,7 +143,6 @@ def dispatch_run(*, tenant, run_id: int, now=None) -> DispatchRun:
         rate_per_hour=settings.DISPATCH_RATE_PER_HOUR,
         sent_this_hour=sent_last_hour,
     )
-    counts = Counter()
     # Never-contacted leads first (PostgreSQL sorts NULL last by default, which starved them behind
     # cooled-down ones), then the longest since contact. Do-not-contact leads are decided too, so the
     # log has a DO_NOT_CONTACT line for them, but only after everyone else: they never fill a batch
@@ -155,11 +181,7 @@ def dispatch_run(*, tenant, run_id: int, now=None) -> DispatchRun:
         DispatchRun.objects.filter(pk=run.pk).update(
             processed=sum(v for k, v in counts.items() if k.startswith("channel:"))
         )
-    DispatchRun.objects.filter(pk=run.pk).update(
-        status=DispatchRun.Status.DONE, finished_at=timezone.now(), counts=dict(counts), dry_run=dry_run
-    )
-    run.refresh_from_db()
-    return run
+    return dry_run
 
 
 def _queue(lead: Lead, channel: str, body: str, decision: DispatchDecision, now) -> None:

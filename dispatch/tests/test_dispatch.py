@@ -434,3 +434,37 @@ def test_never_contacted_leads_come_before_cooled_down_ones_and_do_not_contact_l
         ("Olga Old", "EMAIL"),
         ("Dina DNC", "DO_NOT_CONTACT"),
     ]
+
+
+def test_a_run_that_raises_is_marked_failed_and_a_redelivered_task_does_nothing(
+    acme, leads, eager, monkeypatch, django_capture_on_commit_callbacks
+):
+    import dispatch.services
+    from dispatch.models import DispatchRun
+    from dispatch.tasks import dispatch_run_task
+
+    real_render = dispatch.services.render
+
+    def render_failing_for_eve(channel, lead):
+        if lead.name == "Eve Email":
+            raise KeyError("eve@lead.test")  # its text must not reach the run's error
+        return real_render(channel, lead)
+
+    monkeypatch.setattr(dispatch.services, "render", render_failing_for_eve)
+    with django_capture_on_commit_callbacks(execute=True):
+        created = dispatch_run_create(
+            tenant=acme, actor=User.objects.get(email="admin@acme.test"), dry_run=True, batch_size=100
+        )
+    monkeypatch.setattr(dispatch.services, "render", real_render)
+
+    with tenant_context(acme):
+        run = DispatchRun.objects.get(pk=created.pk)
+        assert (run.status, run.processed, run.counts) == ("failed", 1, {"channel:whatsapp": 1, "reason:WHATSAPP": 1})
+        assert run.error == "The run stopped on an unexpected KeyError; the decisions made before it are kept."
+        assert run.finished_at is not None
+        assert list(DispatchDecision.objects.filter(run=run).values_list("lead__name", flat=True)) == ["Wanda WhatsApp"]
+
+    assert dispatch_run_task.delay(acme.schema_name, created.pk).get() == "failed"  # a redelivery
+    with tenant_context(acme):
+        assert DispatchDecision.objects.filter(run_id=created.pk).count() == 1
+        assert DispatchRun.objects.get(pk=created.pk).error == run.error
