@@ -468,3 +468,60 @@ def test_a_run_that_raises_is_marked_failed_and_a_redelivered_task_does_nothing(
     with tenant_context(acme):
         assert DispatchDecision.objects.filter(run_id=created.pk).count() == 1
         assert DispatchRun.objects.get(pk=created.pk).error == run.error
+
+
+def test_a_dry_run_on_demand_sends_nothing_while_dispatch_is_enabled(
+    acme, leads, smtp, whatsapp, eager, settings, django_capture_on_commit_callbacks
+):
+    settings.DISPATCH_ENABLED = True
+    dispatch_flag_set(tenant=acme, enabled=True, actor=User.objects.get(email="admin@alquimista.test"))
+
+    run = run_dispatch(acme, dry_run=True, capture=django_capture_on_commit_callbacks)
+
+    assert run.dry_run is True and run.status == "done"
+    assert run.counts == {
+        "channel:whatsapp": 1,
+        "channel:email": 1,
+        "channel:calendar": 1,
+        "channel:none": 1,
+        "reason:WHATSAPP": 1,
+        "reason:EMAIL": 1,
+        "reason:MEETING_INVITE": 1,
+        "reason:DO_NOT_CONTACT": 1,
+    }
+    with tenant_context(acme):
+        assert set(DispatchDecision.objects.values_list("dry_run", "sent")) == {(True, False)}
+        assert not OutboundMessage.objects.exists()
+        assert set(Lead.objects.values_list("last_contacted_at", flat=True)) == {None}
+    assert smtp.messages == [] and whatsapp == []
+
+
+def test_the_hourly_rate_limit_counts_the_last_hour_and_the_runs_own_sends(
+    acme, settings, django_capture_on_commit_callbacks
+):
+    from datetime import UTC, datetime
+
+    settings.DISPATCH_RATE_PER_HOUR = 3
+    with tenant_context(acme):
+        Lead.objects.all().delete()
+        Integration.objects.filter(kind="email").update(status="ok")
+        for name in ("Ana", "Bia", "Cris"):
+            Lead.objects.create(name=name, email=f"{name.lower()}@lead.test", email_opt_in=True, time_zone="UTC")
+        for minute, key in ((1, "inside"), (59, "outside")):  # 13:01 counts for the 14:00 run, 12:59 does not
+            keeper = Lead.objects.create(name=f"Keeper {key}", email=f"{key}@lead.test", status="do_not_contact")
+            message = OutboundMessage.objects.create(
+                lead=keeper, channel="email", recipient=keeper.email, payload={}, dedupe_key=key
+            )
+            OutboundMessage.objects.filter(pk=message.pk).update(
+                created_at=datetime(2026, 11, 22, 13 if key == "inside" else 12, minute, tzinfo=UTC)
+            )
+
+    decided = dry_run_of(acme, 10, django_capture_on_commit_callbacks)
+
+    assert decided == [
+        ("Ana", "EMAIL"),
+        ("Bia", "EMAIL"),  # 1 in the last hour + Ana + Bia = 3: the limit is reached, not passed
+        ("Cris", "RATE_LIMITED"),
+        ("Keeper inside", "DO_NOT_CONTACT"),
+        ("Keeper outside", "DO_NOT_CONTACT"),
+    ]
