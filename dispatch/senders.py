@@ -57,6 +57,10 @@ def send_whatsapp(message) -> None:
         token = get_secret_store().get(integration.secret_ref)
     except SecretStoreError as exc:
         raise SendFailed(f"credential unavailable: {type(exc).__name__}") from None
+    # The Cloud API sends from one business number: POST <base>/<phone_number_id>/messages.
+    phone_number_id = str((integration.config or {}).get("phone_number_id") or "")
+    if not (phone_number_id.isascii() and phone_number_id.isdecimal()):
+        raise SendFailed("the WhatsApp integration's config has no phone_number_id (the sending number's id)")
     body = {
         "messaging_product": "whatsapp",
         "to": message.recipient.lstrip("+"),
@@ -65,7 +69,7 @@ def send_whatsapp(message) -> None:
     }
     try:
         response = requests.post(
-            f"{settings.WHATSAPP_API_BASE_URL.rstrip('/')}/messages",
+            f"{settings.WHATSAPP_API_BASE_URL.rstrip('/')}/{phone_number_id}/messages",
             json=body,
             headers={"Authorization": f"Bearer {token.reveal()}"},
             timeout=10,

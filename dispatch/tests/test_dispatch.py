@@ -65,7 +65,7 @@ def whatsapp(settings):
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Api)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    settings.WHATSAPP_API_BASE_URL = f"http://127.0.0.1:{server.server_address[1]}/v20.0/123"
+    settings.WHATSAPP_API_BASE_URL = f"http://127.0.0.1:{server.server_address[1]}/v20.0"
     yield received
     server.shutdown()
 
@@ -82,6 +82,7 @@ def leads(acme):
     with tenant_context(acme):
         Lead.objects.all().delete()  # the demo's leads; each test states its own
         Integration.objects.filter(kind__in=["whatsapp", "email"]).update(status="ok")
+        Integration.objects.filter(kind="whatsapp").update(config={"phone_number_id": "106540352242922"})
         return [
             Lead.objects.create(name="Wanda WhatsApp", phone="+5511911112222", whatsapp_opt_in=True, time_zone="UTC"),
             Lead.objects.create(name="Eve Email", email="eve@lead.test", email_opt_in=True, time_zone="UTC"),
@@ -143,6 +144,7 @@ def test_enabled_dispatch_sends_exactly_once_per_lead_across_two_runs(
     assert recipients == ["eve@lead.test", "mia@lead.test"]
     assert "BEGIN:VCALENDAR" in next(body for rcpts, body in smtp.messages if rcpts == ["mia@lead.test"])
     assert len(whatsapp) == 1 and whatsapp[0][2]["to"] == "5511911112222" and whatsapp[0][1].startswith("Bearer ")
+    assert whatsapp[0][0] == "/v20.0/106540352242922/messages"  # <base>/<the integration's phone_number_id>/messages
     with tenant_context(acme):
         assert OutboundMessage.objects.filter(status="sent").count() == 3
         assert Lead.objects.get(name="Mia Meeting").status == "scheduled"
@@ -525,3 +527,24 @@ def test_the_hourly_rate_limit_counts_the_last_hour_and_the_runs_own_sends(
         ("Keeper inside", "DO_NOT_CONTACT"),
         ("Keeper outside", "DO_NOT_CONTACT"),
     ]
+
+
+@pytest.mark.parametrize("config", [{}, {"phone_number_id": ""}, {"phone_number_id": "../../me"}])
+def test_whatsapp_needs_the_phone_number_id_of_its_integration(
+    acme, leads, smtp, whatsapp, eager, settings, config, django_capture_on_commit_callbacks
+):
+    settings.DISPATCH_ENABLED = True
+    dispatch_flag_set(tenant=acme, enabled=True, actor=User.objects.get(email="admin@alquimista.test"))
+    with tenant_context(acme):
+        Integration.objects.filter(kind="whatsapp").update(config=config)
+
+    run_dispatch(acme, dry_run=False, capture=django_capture_on_commit_callbacks)
+
+    assert whatsapp == []
+    with tenant_context(acme):
+        assert OutboundMessage.objects.values_list("status", "attempts", "last_error").get(channel="whatsapp") == (
+            "failed",
+            3,
+            "the WhatsApp integration's config has no phone_number_id (the sending number's id)",
+        )
+        assert OutboundMessage.objects.get(channel="email").status == "sent"
