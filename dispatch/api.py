@@ -10,7 +10,9 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from accounts.policy import Action
+from alquimista.api.params import whole_number
 from alquimista.api.views import PolicyAPIView
+from dispatch.decision import CHANNELS, REASON_CODES
 from dispatch.imports import leads_import
 from dispatch.models import DispatchDecision, DispatchRun, Lead
 from dispatch.serializers import (
@@ -20,6 +22,7 @@ from dispatch.serializers import (
     LeadSerializer,
 )
 from dispatch.services import dispatch_enabled_for, dispatch_flag_set, dispatch_run_create
+from tenants.models import Tenant
 from tenants.selectors import customer_tenant_or_404
 
 READ_WRITE = {
@@ -121,12 +124,17 @@ class DispatchDecisionsView(PolicyAPIView):
         decisions = DispatchDecision.objects.select_related("lead")
         params = request.query_params
         if params.get("run"):
-            if not params["run"].isdigit():
+            run_id = whole_number(params["run"])
+            if run_id is None:
                 raise exceptions.ValidationError({"run": ["Must be a run id."]})
-            decisions = decisions.filter(run_id=params["run"])
+            decisions = decisions.filter(run_id=run_id)
         if params.get("channel"):
+            if params["channel"] not in CHANNELS:
+                raise exceptions.ValidationError({"channel": [f"Must be one of {', '.join(CHANNELS)}."]})
             decisions = decisions.filter(channel=params["channel"])
         if params.get("reason"):
+            if params["reason"] not in REASON_CODES:
+                raise exceptions.ValidationError({"reason": [f"Must be one of {', '.join(REASON_CODES)}."]})
             decisions = decisions.filter(reason_code=params["reason"])
         page = self.paginate_queryset(decisions)
         return self.get_paginated_response(DispatchDecisionSerializer(page, many=True).data)
@@ -144,7 +152,8 @@ class InternalDispatchView(PolicyAPIView):
     @extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
     def post(self, request, tenant_id: int):
         tenant = customer_tenant_or_404(tenant_id)
-        if not isinstance(request.data.get("enabled"), bool):
+        _refuse_without_schema(tenant)
+        if not isinstance(request.data, dict) or not isinstance(request.data.get("enabled"), bool):
             raise exceptions.ValidationError({"enabled": ["true or false."]})
         try:
             dispatch_flag_set(tenant=tenant, enabled=request.data["enabled"], actor=request.user, request=request)
@@ -153,7 +162,19 @@ class InternalDispatchView(PolicyAPIView):
         return Response(dispatch_state(tenant))
 
 
+class TenantWithoutData(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "conflict"
+
+
+def _refuse_without_schema(tenant) -> None:
+    """An archived tenant's schema is dropped (a provisioning one's may not exist yet): 409, not a 500."""
+    if tenant.status not in (Tenant.Status.ACTIVE, Tenant.Status.SUSPENDED):
+        raise TenantWithoutData(f"The tenant is {tenant.status}: it has no dispatch data.")
+
+
 def dispatch_state(tenant) -> dict:
+    _refuse_without_schema(tenant)
     with tenant_context(tenant):
         last = DispatchRun.objects.first()
         return {

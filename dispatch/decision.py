@@ -21,6 +21,18 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
 E164 = re.compile(r"^\+[1-9]\d{7,14}$")
+CHANNELS = ("whatsapp", "email", "calendar", "none")
+REASON_CODES = (
+    "DO_NOT_CONTACT",
+    "COOLDOWN",
+    "INVALID_TIMEZONE",
+    "QUIET_HOURS",
+    "MEETING_INVITE",
+    "WHATSAPP",
+    "EMAIL",
+    "NO_CHANNEL",
+    "RATE_LIMITED",
+)
 
 
 @dataclass(frozen=True)

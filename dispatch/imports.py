@@ -30,6 +30,13 @@ def leads_import(*, content: bytes) -> int:
     except UnicodeDecodeError:
         raise ValidationError({"file": "The file must be UTF-8 CSV."}) from None
     reader = csv.DictReader(io.StringIO(text))
+    try:
+        return _import_rows(reader)
+    except csv.Error as error:  # a field over csv.field_size_limit, a quote left open at the end…
+        raise ValidationError({"file": f"Not readable as CSV: {error}."}) from None
+
+
+def _import_rows(reader: csv.DictReader) -> int:
     if not reader.fieldnames or "name" not in reader.fieldnames:
         raise ValidationError(
             {"file": f"The first line must name the columns, at least “name”; known: {', '.join(COLUMNS)}."}

@@ -7,6 +7,7 @@ import structlog
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Case, F, Value, When
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
@@ -14,16 +15,12 @@ from dispatch.decision import DispatchContext, LeadFacts, decide
 from dispatch.messages import ics_invite, render
 from dispatch.models import DispatchDecision, DispatchRun, Lead, OutboundMessage
 from dispatch.outbox import enqueue_delivery
+from dispatch.selectors import dispatch_enabled_for
 from integrations.models import Integration
 from operations.services import event_record
 
 logger = structlog.get_logger("alquimista.dispatch")
 SENDABLE = ("whatsapp", "email", "calendar")
-
-
-def dispatch_enabled_for(tenant) -> bool:
-    """Real sending needs the environment switch AND the tenant's own flag (set by an INTERNAL_ADMIN)."""
-    return bool(settings.DISPATCH_ENABLED and tenant.settings.get("dispatch_enabled"))
 
 
 def dispatch_flag_set(*, tenant, enabled: bool, actor, request=None) -> None:
@@ -89,7 +86,12 @@ def _facts(lead: Lead) -> LeadFacts:
 
 
 def dispatch_run(*, tenant, run_id: int, now=None) -> DispatchRun:
-    """Process up to `batch_size` leads (inside the tenant's schema). Idempotent per lead and day."""
+    """Process up to `batch_size` leads (inside the tenant's schema). Idempotent per lead and day.
+
+    Only a pending run starts (a redelivered task for a running or finished run does nothing). A run
+    that raises is marked failed with the exception's class, never its text (it can quote lead data),
+    and keeps the decisions made before it; it never stays "running".
+    """
     now = now or timezone.now()
     updated = DispatchRun.objects.filter(pk=run_id, status=DispatchRun.Status.PENDING).update(
         status=DispatchRun.Status.RUNNING, started_at=now
@@ -97,6 +99,34 @@ def dispatch_run(*, tenant, run_id: int, now=None) -> DispatchRun:
     run = DispatchRun.objects.get(pk=run_id)
     if not updated:
         return run
+    if tenant.status != "active":  # suspended or archived since the run was created: decide nothing
+        DispatchRun.objects.filter(pk=run.pk).update(
+            status=DispatchRun.Status.FAILED, finished_at=timezone.now(), error=f"Refused: tenant is {tenant.status}."
+        )
+        run.refresh_from_db()
+        return run
+    counts = Counter()
+    try:
+        dry_run = _run_batch(tenant=tenant, run=run, now=now, counts=counts)
+    except Exception as exc:
+        logger.error("dispatch_run_failed", tenant=tenant.slug, run=run.pk, error=type(exc).__name__)
+        DispatchRun.objects.filter(pk=run.pk, status=DispatchRun.Status.RUNNING).update(
+            status=DispatchRun.Status.FAILED,
+            finished_at=timezone.now(),
+            counts=dict(counts),
+            error=f"The run stopped on an unexpected {type(exc).__name__}; the decisions made before it are kept.",
+        )
+        run.refresh_from_db()
+        return run
+    DispatchRun.objects.filter(pk=run.pk).update(
+        status=DispatchRun.Status.DONE, finished_at=timezone.now(), counts=dict(counts), dry_run=dry_run
+    )
+    run.refresh_from_db()
+    return run
+
+
+def _run_batch(*, tenant, run: DispatchRun, now, counts: Counter) -> bool:
+    """Decide (and when enabled queue) one batch, counting into `counts`; returns whether it was dry."""
     dry_run = run.dry_run or not dispatch_enabled_for(tenant)
     active = frozenset(
         Integration.objects.filter(kind__in=SENDABLE, status=Integration.Status.OK).values_list("kind", flat=True)
@@ -113,10 +143,13 @@ def dispatch_run(*, tenant, run_id: int, now=None) -> DispatchRun:
         rate_per_hour=settings.DISPATCH_RATE_PER_HOUR,
         sent_this_hour=sent_last_hour,
     )
-    counts = Counter()
-    leads = Lead.objects.exclude(status=Lead.Status.DO_NOT_CONTACT).order_by("last_contacted_at", "pk")[
-        : run.batch_size
-    ]
+    # Never-contacted leads first (PostgreSQL sorts NULL last by default, which starved them behind
+    # cooled-down ones), then the longest since contact. Do-not-contact leads are decided too, so the
+    # log has a DO_NOT_CONTACT line for them, but only after everyone else: they never fill a batch
+    # that leads who may be contacted are waiting for.
+    leads = Lead.objects.alias(
+        do_not_contact=Case(When(status=Lead.Status.DO_NOT_CONTACT, then=Value(1)), default=Value(0))
+    ).order_by("do_not_contact", F("last_contacted_at").asc(nulls_first=True), "pk")[: run.batch_size]
     for lead in leads:
         decision = decide(_facts(lead), context)
         if decision.outcome == "send":
@@ -148,11 +181,7 @@ def dispatch_run(*, tenant, run_id: int, now=None) -> DispatchRun:
         DispatchRun.objects.filter(pk=run.pk).update(
             processed=sum(v for k, v in counts.items() if k.startswith("channel:"))
         )
-    DispatchRun.objects.filter(pk=run.pk).update(
-        status=DispatchRun.Status.DONE, finished_at=timezone.now(), counts=dict(counts), dry_run=dry_run
-    )
-    run.refresh_from_db()
-    return run
+    return dry_run
 
 
 def _queue(lead: Lead, channel: str, body: str, decision: DispatchDecision, now) -> None:

@@ -21,4 +21,4 @@ def deliver_message(tenant, message_id: int) -> str:
     # deliver() counts attempts and stops at DISPATCH_MAX_ATTEMPTS ("failed"); a SendFailed before that is retried with backoff.
     from dispatch.outbox import deliver
 
-    return deliver(message_id)
+    return deliver(message_id, tenant=tenant)

@@ -21,6 +21,8 @@ class Integration(models.Model):
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
     name = models.CharField(max_length=120)
+    # Non-secret settings of the channel, e.g. WhatsApp's {"phone_number_id": "…"} (the sending number).
+    config = models.JSONField(default=dict, blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.OK)
     last_check_at = models.DateTimeField(null=True, blank=True)
     last_error = models.CharField(max_length=500, blank=True)

@@ -62,3 +62,30 @@ def test_staff_toggle_dispatch_from_the_tenant_page(client_for, public_tenant, a
         .status_code
         == 403
     )
+
+
+def test_the_page_shows_why_a_run_failed_and_why_a_message_was_not_sent(client_for, acme):
+    from dispatch.models import DispatchDecision
+
+    with tenant_context(acme):
+        lead = Lead.objects.create(name="Ana", email="ana@lead.test")
+        run = DispatchRun.objects.create(
+            started_by_email="admin@acme.test", dry_run=False, status="failed", error="Refused: tenant is suspended."
+        )
+        DispatchDecision.objects.create(
+            run=run,
+            lead=lead,
+            channel="email",
+            reason_code="EMAIL",
+            reason="Opted in.",
+            dry_run=False,
+            error="Not sent: dispatch is off for this tenant.",
+        )
+
+    page = client_for(acme, "user@acme.test").get("/app/dashboard/dispatch")
+
+    assert b'<span class="muted" data-testid="run-error">Refused: tenant is suspended.</span>' in page.content
+    assert (
+        b'<span class="muted" data-testid="decision-error">Not sent: dispatch is off for this tenant.</span>'
+        in page.content
+    )

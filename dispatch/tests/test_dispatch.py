@@ -65,7 +65,7 @@ def whatsapp(settings):
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Api)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    settings.WHATSAPP_API_BASE_URL = f"http://127.0.0.1:{server.server_address[1]}/v20.0/123"
+    settings.WHATSAPP_API_BASE_URL = f"http://127.0.0.1:{server.server_address[1]}/v20.0"
     yield received
     server.shutdown()
 
@@ -82,6 +82,7 @@ def leads(acme):
     with tenant_context(acme):
         Lead.objects.all().delete()  # the demo's leads; each test states its own
         Integration.objects.filter(kind__in=["whatsapp", "email"]).update(status="ok")
+        Integration.objects.filter(kind="whatsapp").update(config={"phone_number_id": "106540352242922"})
         return [
             Lead.objects.create(name="Wanda WhatsApp", phone="+5511911112222", whatsapp_opt_in=True, time_zone="UTC"),
             Lead.objects.create(name="Eve Email", email="eve@lead.test", email_opt_in=True, time_zone="UTC"),
@@ -123,6 +124,7 @@ def test_nothing_is_ever_sent_unless_enabled_both_ways(
         "Wanda WhatsApp": ("whatsapp", "WHATSAPP", True, False),
         "Eve Email": ("email", "EMAIL", True, False),
         "Mia Meeting": ("calendar", "MEETING_INVITE", True, False),
+        "Dan DNC": ("none", "DO_NOT_CONTACT", True, False),
     }
     assert smtp.messages == [] and whatsapp == []
 
@@ -137,11 +139,12 @@ def test_enabled_dispatch_sends_exactly_once_per_lead_across_two_runs(
     second = run_dispatch(acme, dry_run=False, capture=django_capture_on_commit_callbacks)
 
     assert first.dry_run is False and first.counts["reason:WHATSAPP"] == 1
-    assert second.counts == {"channel:none": 3, "reason:COOLDOWN": 3}
+    assert second.counts == {"channel:none": 4, "reason:COOLDOWN": 3, "reason:DO_NOT_CONTACT": 1}
     recipients = sorted(rcpt for rcpts, _ in smtp.messages for rcpt in rcpts)
     assert recipients == ["eve@lead.test", "mia@lead.test"]
     assert "BEGIN:VCALENDAR" in next(body for rcpts, body in smtp.messages if rcpts == ["mia@lead.test"])
     assert len(whatsapp) == 1 and whatsapp[0][2]["to"] == "5511911112222" and whatsapp[0][1].startswith("Bearer ")
+    assert whatsapp[0][0] == "/v20.0/106540352242922/messages"  # <base>/<the integration's phone_number_id>/messages
     with tenant_context(acme):
         assert OutboundMessage.objects.filter(status="sent").count() == 3
         assert Lead.objects.get(name="Mia Meeting").status == "scheduled"
@@ -256,7 +259,7 @@ def test_dispatch_log_line_has_no_contact_details(acme, leads, caplog, django_ca
     caplog.set_level(logging.INFO)
     run_dispatch(acme, dry_run=True, capture=django_capture_on_commit_callbacks)
     lines = [r.msg for r in caplog.records if isinstance(r.msg, dict) and r.msg.get("event") == "dispatch_decision"]
-    assert len(lines) == 3 and {"tenant", "run", "lead_id", "channel", "reason", "dry_run"} <= set(lines[0])
+    assert len(lines) == 4 and {"tenant", "run", "lead_id", "channel", "reason", "dry_run"} <= set(lines[0])
     text = json.dumps(lines, default=str)
     assert "+5511911112222" not in text and "eve@lead.test" not in text
 
@@ -264,3 +267,284 @@ def test_dispatch_log_line_has_no_contact_details(acme, leads, caplog, django_ca
 def test_batch_size_is_validated(acme):
     with pytest.raises(ValidationError):
         dispatch_run_create(tenant=acme, actor=User.objects.get(email="admin@acme.test"), dry_run=True, batch_size=0)
+
+
+def queue_without_delivering(tenant, capture):
+    """A real run with dispatch enabled, its delivery tasks held back; returns them to run later."""
+    from datetime import UTC, datetime
+
+    admin = User.objects.get(email="admin@acme.test")
+    with capture(execute=False):  # the run task is not started: the run happens below, its deliveries held
+        run = dispatch_run_create(tenant=tenant, actor=admin, dry_run=False, batch_size=100)
+    with tenant_context(tenant), capture(execute=False) as deliveries:
+        dispatch_run(tenant=tenant, run_id=run.pk, now=datetime(2026, 11, 22, 14, tzinfo=UTC))
+    with tenant_context(tenant):
+        assert OutboundMessage.objects.filter(status="queued").count() == 3
+    return deliveries
+
+
+def test_a_message_queued_before_the_flag_is_cleared_is_not_sent(
+    acme, leads, smtp, whatsapp, eager, settings, django_capture_on_commit_callbacks
+):
+    settings.DISPATCH_ENABLED = True
+    internal_admin = User.objects.get(email="admin@alquimista.test")
+    dispatch_flag_set(tenant=acme, enabled=True, actor=internal_admin)
+    deliveries = queue_without_delivering(acme, django_capture_on_commit_callbacks)
+
+    dispatch_flag_set(tenant=acme, enabled=False, actor=internal_admin)
+    for deliver_later in deliveries:
+        deliver_later()
+
+    assert smtp.messages == [] and whatsapp == []
+    held = "Not sent: dispatch is off for this tenant."
+    with tenant_context(acme):
+        assert sorted(OutboundMessage.objects.values_list("channel", "status", "attempts", "last_error")) == [
+            ("calendar", "failed", 0, held),
+            ("email", "failed", 0, held),
+            ("whatsapp", "failed", 0, held),
+        ]
+        assert (
+            sorted(DispatchDecision.objects.exclude(channel="none").values_list("sent", "error")) == [(False, held)] * 3
+        )
+        # REPROCESS_QUEUE does not re-drive them while dispatch stays off
+        from dispatch.outbox import reprocess_failed
+
+        assert reprocess_failed(channel=None, since=None) == {
+            "requeued": 0,
+            "refused": "dispatch is off for this tenant",
+        }
+        assert OutboundMessage.objects.filter(status="failed").count() == 3
+    assert smtp.messages == [] and whatsapp == []
+
+
+def test_a_suspended_tenant_sends_nothing_and_its_runs_are_refused(
+    acme, leads, smtp, whatsapp, eager, settings, django_capture_on_commit_callbacks
+):
+    from tenants.models import Tenant
+
+    settings.DISPATCH_ENABLED = True
+    dispatch_flag_set(tenant=acme, enabled=True, actor=User.objects.get(email="admin@alquimista.test"))
+    deliveries = queue_without_delivering(acme, django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=False):
+        pending = dispatch_run_create(
+            tenant=acme, actor=User.objects.get(email="admin@acme.test"), dry_run=True, batch_size=100
+        )
+
+    Tenant.objects.filter(pk=acme.pk).update(status="suspended")
+    for deliver_later in deliveries:
+        deliver_later()
+    from dispatch.tasks import dispatch_run_task
+
+    dispatch_run_task.delay(acme.schema_name, pending.pk)
+
+    assert smtp.messages == [] and whatsapp == []
+    with tenant_context(acme):
+        from dispatch.models import DispatchRun
+
+        assert set(OutboundMessage.objects.values_list("status", "last_error")) == {
+            ("failed", "Not sent: tenant is suspended.")
+        }
+        run = DispatchRun.objects.get(pk=pending.pk)
+        assert (run.status, run.error, run.processed) == ("failed", "Refused: tenant is suspended.", 0)
+        assert not DispatchDecision.objects.filter(run_id=pending.pk).exists()
+    acme.status = "suspended"
+    with pytest.raises(ValidationError):
+        dispatch_run_create(tenant=acme, actor=User.objects.get(email="admin@acme.test"), dry_run=True, batch_size=10)
+
+
+class RefusingInbox(Inbox):
+    """An SMTP server that refuses every recipient, quoting the address back as real servers do."""
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        return f"550 5.1.1 <{address}>: Recipient address rejected: User unknown"
+
+
+def test_a_failed_send_stores_and_logs_no_contact_details(
+    acme, leads, eager, settings, caplog, django_capture_on_commit_callbacks
+):
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    settings.DISPATCH_ENABLED = True
+    settings.WHATSAPP_API_BASE_URL = f"http://127.0.0.1:{free_port()}"  # nobody listens
+    controller = Controller(RefusingInbox(), hostname="127.0.0.1", port=free_port())
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port
+    dispatch_flag_set(tenant=acme, enabled=True, actor=User.objects.get(email="admin@alquimista.test"))
+    try:
+        run_dispatch(acme, dry_run=False, capture=django_capture_on_commit_callbacks)
+    finally:
+        controller.stop()
+
+    refused = "SMTP: SMTPRecipientsRefused 550"
+    unreachable = "WhatsApp API unreachable: ConnectionError"
+    with tenant_context(acme):
+        assert sorted(OutboundMessage.objects.values_list("channel", "status", "last_error")) == [
+            ("calendar", "failed", refused),
+            ("email", "failed", refused),
+            ("whatsapp", "failed", unreachable),
+        ]
+        assert sorted(DispatchDecision.objects.exclude(channel="none").values_list("channel", "sent", "error")) == [
+            ("calendar", False, refused),
+            ("email", False, refused),
+            ("whatsapp", False, unreachable),
+        ]
+    ours = [r for r in caplog.records if not r.name.startswith("mail.log")]  # the test SMTP server's own log
+    assert any(refused in r.getMessage() for r in ours)  # Celery's retry line is among them
+    logged = "\n".join(r.getMessage() + repr(r.args) for r in ours)
+    for contact in ("eve@lead.test", "mia@lead.test", "+5511911112222", "5511911112222"):
+        assert contact not in logged
+
+
+def dry_run_of(tenant, batch_size, capture):
+    from datetime import UTC, datetime
+
+    with capture(execute=False):  # the task is not started; the run happens here, at a fixed time
+        run = dispatch_run_create(
+            tenant=tenant, actor=User.objects.get(email="admin@acme.test"), dry_run=True, batch_size=batch_size
+        )
+    with tenant_context(tenant):
+        dispatch_run(tenant=tenant, run_id=run.pk, now=datetime(2026, 11, 22, 14, tzinfo=UTC))
+        return list(
+            DispatchDecision.objects.filter(run_id=run.pk).order_by("pk").values_list("lead__name", "reason_code")
+        )
+
+
+def test_never_contacted_leads_come_before_cooled_down_ones_and_do_not_contact_last(
+    acme, django_capture_on_commit_callbacks
+):
+    from datetime import UTC, datetime
+
+    with tenant_context(acme):
+        Lead.objects.all().delete()
+        Integration.objects.filter(kind="email").update(status="ok")
+        Lead.objects.create(name="Dina DNC", email="dina@lead.test", status="do_not_contact", time_zone="UTC")
+        Lead.objects.create(
+            name="Olga Old",
+            email="olga@lead.test",
+            email_opt_in=True,
+            time_zone="UTC",
+            last_contacted_at=datetime(2026, 10, 1, tzinfo=UTC),
+        )
+        Lead.objects.create(name="Nina New", email="nina@lead.test", email_opt_in=True, time_zone="UTC")
+
+    assert dry_run_of(acme, 1, django_capture_on_commit_callbacks) == [("Nina New", "EMAIL")]
+    assert dry_run_of(acme, 2, django_capture_on_commit_callbacks) == [("Nina New", "EMAIL"), ("Olga Old", "EMAIL")]
+    assert dry_run_of(acme, 3, django_capture_on_commit_callbacks) == [
+        ("Nina New", "EMAIL"),
+        ("Olga Old", "EMAIL"),
+        ("Dina DNC", "DO_NOT_CONTACT"),
+    ]
+
+
+def test_a_run_that_raises_is_marked_failed_and_a_redelivered_task_does_nothing(
+    acme, leads, eager, monkeypatch, django_capture_on_commit_callbacks
+):
+    import dispatch.services
+    from dispatch.models import DispatchRun
+    from dispatch.tasks import dispatch_run_task
+
+    real_render = dispatch.services.render
+
+    def render_failing_for_eve(channel, lead):
+        if lead.name == "Eve Email":
+            raise KeyError("eve@lead.test")  # its text must not reach the run's error
+        return real_render(channel, lead)
+
+    monkeypatch.setattr(dispatch.services, "render", render_failing_for_eve)
+    with django_capture_on_commit_callbacks(execute=True):
+        created = dispatch_run_create(
+            tenant=acme, actor=User.objects.get(email="admin@acme.test"), dry_run=True, batch_size=100
+        )
+    monkeypatch.setattr(dispatch.services, "render", real_render)
+
+    with tenant_context(acme):
+        run = DispatchRun.objects.get(pk=created.pk)
+        assert (run.status, run.processed, run.counts) == ("failed", 1, {"channel:whatsapp": 1, "reason:WHATSAPP": 1})
+        assert run.error == "The run stopped on an unexpected KeyError; the decisions made before it are kept."
+        assert run.finished_at is not None
+        assert list(DispatchDecision.objects.filter(run=run).values_list("lead__name", flat=True)) == ["Wanda WhatsApp"]
+
+    assert dispatch_run_task.delay(acme.schema_name, created.pk).get() == "failed"  # a redelivery
+    with tenant_context(acme):
+        assert DispatchDecision.objects.filter(run_id=created.pk).count() == 1
+        assert DispatchRun.objects.get(pk=created.pk).error == run.error
+
+
+def test_a_dry_run_on_demand_sends_nothing_while_dispatch_is_enabled(
+    acme, leads, smtp, whatsapp, eager, settings, django_capture_on_commit_callbacks
+):
+    settings.DISPATCH_ENABLED = True
+    dispatch_flag_set(tenant=acme, enabled=True, actor=User.objects.get(email="admin@alquimista.test"))
+
+    run = run_dispatch(acme, dry_run=True, capture=django_capture_on_commit_callbacks)
+
+    assert run.dry_run is True and run.status == "done"
+    assert run.counts == {
+        "channel:whatsapp": 1,
+        "channel:email": 1,
+        "channel:calendar": 1,
+        "channel:none": 1,
+        "reason:WHATSAPP": 1,
+        "reason:EMAIL": 1,
+        "reason:MEETING_INVITE": 1,
+        "reason:DO_NOT_CONTACT": 1,
+    }
+    with tenant_context(acme):
+        assert set(DispatchDecision.objects.values_list("dry_run", "sent")) == {(True, False)}
+        assert not OutboundMessage.objects.exists()
+        assert set(Lead.objects.values_list("last_contacted_at", flat=True)) == {None}
+    assert smtp.messages == [] and whatsapp == []
+
+
+def test_the_hourly_rate_limit_counts_the_last_hour_and_the_runs_own_sends(
+    acme, settings, django_capture_on_commit_callbacks
+):
+    from datetime import UTC, datetime
+
+    settings.DISPATCH_RATE_PER_HOUR = 3
+    with tenant_context(acme):
+        Lead.objects.all().delete()
+        Integration.objects.filter(kind="email").update(status="ok")
+        for name in ("Ana", "Bia", "Cris"):
+            Lead.objects.create(name=name, email=f"{name.lower()}@lead.test", email_opt_in=True, time_zone="UTC")
+        for minute, key in ((1, "inside"), (59, "outside")):  # 13:01 counts for the 14:00 run, 12:59 does not
+            keeper = Lead.objects.create(name=f"Keeper {key}", email=f"{key}@lead.test", status="do_not_contact")
+            message = OutboundMessage.objects.create(
+                lead=keeper, channel="email", recipient=keeper.email, payload={}, dedupe_key=key
+            )
+            OutboundMessage.objects.filter(pk=message.pk).update(
+                created_at=datetime(2026, 11, 22, 13 if key == "inside" else 12, minute, tzinfo=UTC)
+            )
+
+    decided = dry_run_of(acme, 10, django_capture_on_commit_callbacks)
+
+    assert decided == [
+        ("Ana", "EMAIL"),
+        ("Bia", "EMAIL"),  # 1 in the last hour + Ana + Bia = 3: the limit is reached, not passed
+        ("Cris", "RATE_LIMITED"),
+        ("Keeper inside", "DO_NOT_CONTACT"),
+        ("Keeper outside", "DO_NOT_CONTACT"),
+    ]
+
+
+@pytest.mark.parametrize("config", [{}, {"phone_number_id": ""}, {"phone_number_id": "../../me"}])
+def test_whatsapp_needs_the_phone_number_id_of_its_integration(
+    acme, leads, smtp, whatsapp, eager, settings, config, django_capture_on_commit_callbacks
+):
+    settings.DISPATCH_ENABLED = True
+    dispatch_flag_set(tenant=acme, enabled=True, actor=User.objects.get(email="admin@alquimista.test"))
+    with tenant_context(acme):
+        Integration.objects.filter(kind="whatsapp").update(config=config)
+
+    run_dispatch(acme, dry_run=False, capture=django_capture_on_commit_callbacks)
+
+    assert whatsapp == []
+    with tenant_context(acme):
+        assert OutboundMessage.objects.values_list("status", "attempts", "last_error").get(channel="whatsapp") == (
+            "failed",
+            3,
+            "the WhatsApp integration's config has no phone_number_id (the sending number's id)",
+        )
+        assert OutboundMessage.objects.get(channel="email").status == "sent"
