@@ -10,7 +10,7 @@ import time
 
 import structlog
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import connection
 from django.test import Client
 from django.utils import timezone
 from django_tenants.utils import schema_exists, tenant_context
@@ -192,6 +192,12 @@ def provisioning_run(run_id) -> ProvisioningRun:
         ProvisioningRun.objects.filter(pk=run.pk).update(
             status=ProvisioningRun.Status.SUCCEEDED, finished_at=timezone.now()
         )
+        # Only now, and from a task with retries: a failed run must not invite anyone, the smoke test's login
+        # would void an earlier link, and an SMTP outage must not undo a working tenant.
+        from tenants.tasks import owner_set_password_email_enqueue
+
+        owner = User.objects.get(email=run.owner_email)
+        owner_set_password_email_enqueue(user_id=owner.pk, tenant_id=created["tenant"].pk)
     finally:
         # The smoke test's requests leave the connection in the new tenant's schema.
         connection.set_schema_to_public()
@@ -344,12 +350,7 @@ def step_activate(run, recorder, created):
         target_id=tenant.pk,
         after={"slug": tenant.slug, "plan": run.plan.code, "run": str(run.pk)},
     )
-    # Only now: a failed run must not invite anyone, and the smoke test's login would void an earlier link.
-    from accounts.services import set_password_email_send
-
-    owner = User.objects.get(email=run.owner_email)
-    transaction.on_commit(lambda: set_password_email_send(user=owner, tenant=tenant))
-    recorder.log("activate", f"tenant is active; set-password link e-mailed to {owner.email}")
+    recorder.log("activate", "tenant is active; the owner's set-password link is queued once the run has succeeded")
 
 
 def _rollback(run, recorder, created) -> None:

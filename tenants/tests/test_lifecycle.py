@@ -35,8 +35,25 @@ def no_trace(slug: str) -> None:
     assert not User.objects.filter(email=REQUEST["owner_email"]).exists()
 
 
+@pytest.fixture
+def eager():
+    from alquimista.celery import app
+
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = False
+
+
+def closed_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]  # nothing listens there once the socket is closed
+
+
 @pytest.mark.django_db
-def test_provisioning_end_to_end(django_capture_on_commit_callbacks):
+def test_provisioning_end_to_end(django_capture_on_commit_callbacks, eager):
     admin = User.objects.get(email="admin@alquimista.test")
     run = provisioning_request(**REQUEST, requested_by=admin)
     with django_capture_on_commit_callbacks(execute=True):
@@ -138,13 +155,41 @@ def test_two_runs_for_one_slug_one_wins_the_other_fails_cleanly():
 
 
 @pytest.mark.django_db
-def test_rotating_the_owner_password_stops_the_old_one_and_keeps_history_without_values():
+def test_smtp_down_at_the_end_of_a_run_keeps_the_tenant_and_the_mail_is_retried(
+    settings, eager, django_capture_on_commit_callbacks
+):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", closed_port(), 2
+    with django_capture_on_commit_callbacks(execute=True) as queued:
+        run = provisioning_run(provisioning_request(**REQUEST).pk)
+
+    assert run.status == "succeeded" and run.failed_step == "" and run.error == ""
+    assert len(queued) == 1  # the set-password e-mail, queued once the run had succeeded
+    tenant = Tenant.objects.get(slug="umbrella")
+    assert tenant.status == "active" and schema_exists("umbrella")
+    assert Membership.objects.get(tenant=tenant, user__email="alice@umbrella.test").role == "TENANT_ADMIN"
+    assert len(get_secret_store().list(tags={"tenant": "umbrella"})) == 3
+
+    from tenants.tasks import owner_set_password_email
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"  # SMTP is back: the retry delivers
+    owner = User.objects.get(email="alice@umbrella.test")
+    assert owner_set_password_email.apply(args=[owner.pk, tenant.pk]).get() is True
+    assert len(mail.outbox) == 1 and "http://umbrella.localhost:8000/reset/" in mail.outbox[0].body
+
+
+@pytest.mark.django_db
+def test_rotating_the_owner_password_stops_the_old_one_and_keeps_history_without_values(
+    eager, django_capture_on_commit_callbacks
+):
     run = provisioning_run(provisioning_request(**REQUEST).pk)
     tenant = run.tenant
     name = secret_names("umbrella")["owner_password"]
     old = get_secret_store().get(name).reveal()
+    mail.outbox.clear()
 
-    meta = credential_rotate(tenant=tenant, secret_name=name, actor_email="admin@alquimista.test")
+    with django_capture_on_commit_callbacks(execute=True):
+        meta = credential_rotate(tenant=tenant, secret_name=name, actor_email="admin@alquimista.test")
 
     new = get_secret_store().get(name).reveal()
 
@@ -156,8 +201,59 @@ def test_rotating_the_owner_password_stops_the_old_one_and_keeps_history_without
     history = SecretRotation.objects.get(tenant=tenant)
     assert (history.secret_name, history.version, history.requested_by) == (name, 2, "admin@alquimista.test")
     assert old not in str(history.__dict__) and new not in str(history.__dict__)
+    # The owner gets a set-password link, never the password.
+    assert [message.to for message in mail.outbox] == [["alice@umbrella.test"]]
+    assert "http://umbrella.localhost:8000/reset/" in mail.outbox[0].body
+    assert new not in mail.outbox[0].body and old not in mail.outbox[0].body
+    event = OperationalEvent.objects.get(action="tenant.secret_rotated", tenant=tenant)
+    assert event.target_id == name and event.after == {
+        "version": 2,
+        "reason": "on demand",
+        "set_password_link_sent": True,
+    }
+    assert new not in str(event.__dict__)
     with pytest.raises(ValidationError):
         credential_rotate(tenant=tenant, secret_name="tenant/acme/jwt-signing-key", actor_email="x")
+
+
+@pytest.mark.django_db
+def test_scheduled_rotation_rotates_old_platform_keys_only_and_leaves_the_owner_password_alone(settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tenants.secrets.models import SecretVersion
+    from tenants.tasks import rotate_credentials_task
+
+    run = provisioning_run(provisioning_request(**REQUEST).pk)
+    owner = User.objects.get(email="alice@umbrella.test")
+    owner.set_password("chosen-by-alice-1")
+    owner.save(update_fields=["password"])
+    SecretVersion.objects.filter(name__startswith="tenant/umbrella/").update(
+        created_at=timezone.now() - timedelta(days=settings.CREDENTIAL_ROTATION_DAYS + 1)
+    )
+    fresh = {meta.name: meta.version for meta in get_secret_store().list(tags={"tenant": "acme"})}
+
+    assert rotate_credentials_task.apply().get() == 2
+
+    names = secret_names("umbrella")
+    versions = {meta.name: meta.version for meta in get_secret_store().list(tags={"tenant": "umbrella"})}
+    assert versions == {names["jwt"]: 2, names["webhook"]: 2, names["owner_password"]: 1}
+    assert {meta.name: meta.version for meta in get_secret_store().list(tags={"tenant": "acme"})} == fresh
+    assert sorted(
+        SecretRotation.objects.filter(tenant=run.tenant).values_list("secret_name", "requested_by", "reason")
+    ) == [
+        (names["jwt"], "scheduler", "scheduled"),
+        (names["webhook"], "scheduler", "scheduled"),
+    ]
+    login = Client(HTTP_HOST="umbrella.localhost").post(
+        "/login/", {"username": "alice@umbrella.test", "password": "chosen-by-alice-1"}
+    )
+    assert login.status_code == 302  # the password the owner chose still works
+    with pytest.raises(ValidationError):
+        credential_rotate(
+            tenant=run.tenant, secret_name=names["owner_password"], actor_email="scheduler", reason="scheduled"
+        )
 
 
 @pytest.mark.django_db
