@@ -21,6 +21,7 @@ app.conf.beat_schedule = {
     "purge-commands": {"task": "operations.purge_commands", "schedule": crontab(minute=45, hour=3)},
     "backup-database": {"task": "tenants.backup_all", "schedule": crontab(minute=0, hour=2)},
     "rotate-credentials": {"task": "tenants.rotate_credentials", "schedule": crontab(minute=0, hour=4)},
+    "reap-provisioning-runs": {"task": "tenants.reap_provisioning_runs", "schedule": 60.0},
     "purge-login-handoffs": {"task": "accounts.purge_login_handoffs", "schedule": crontab(minute=17, hour=3)},
 }
 

@@ -171,23 +171,13 @@ def provisioning_run(run_id) -> ProvisioningRun:
     except Exception as exc:
         message = str(exc) if isinstance(exc, StepFailed | ValidationError) else f"{type(exc).__name__}: {exc}"
         logger.warning("provisioning_failed", slug=run.slug, step=current, error=message)
-        recorder.log(current, f"failed: {message}")
-        recorder.finish(current, "failed", time.perf_counter())
+        try:
+            recorder.log(current, f"failed: {message}")
+            recorder.finish(current, "failed", time.perf_counter())
+        except Exception as record_exc:
+            logger.warning("provisioning_record_failed", slug=run.slug, error=type(record_exc).__name__)
         _rollback(run, recorder, created)
-        ProvisioningRun.objects.filter(pk=run.pk).update(
-            status=ProvisioningRun.Status.FAILED,
-            error=message[:2000],
-            failed_step=current,
-            finished_at=timezone.now(),
-            tenant=None,
-        )
-        event_record(
-            action="tenant.provisioning_failed",
-            actor=run.requested_by,
-            target_type="provisioning_run",
-            target_id=run.pk,
-            after={"slug": run.slug, "step": current, "error": message[:500]},
-        )
+        _run_fail(run, step=current, message=message)
     else:
         ProvisioningRun.objects.filter(pk=run.pk).update(
             status=ProvisioningRun.Status.SUCCEEDED, finished_at=timezone.now()
@@ -353,26 +343,124 @@ def step_activate(run, recorder, created):
     recorder.log("activate", "tenant is active; the owner's set-password link is queued once the run has succeeded")
 
 
-def _rollback(run, recorder, created) -> None:
-    """Undo what this run created, newest first; each undo is attempted even if another fails."""
+def _run_fail(run: ProvisioningRun, *, step: str, message: str, action: str = "tenant.provisioning_failed") -> None:
+    ProvisioningRun.objects.filter(pk=run.pk).update(
+        status=ProvisioningRun.Status.FAILED,
+        error=message[:2000],
+        failed_step=step,
+        finished_at=timezone.now(),
+        tenant=None,
+    )
+    event_record(
+        action=action,
+        actor=run.requested_by,
+        target_type="provisioning_run",
+        target_id=run.pk,
+        after={"slug": run.slug, "step": step, "error": message[:500]},
+    )
+
+
+def _rollback(run, recorder, created) -> list[str]:
+    """Undo what this run created, newest first; each undo is attempted (and a failure logged) even if another fails.
+
+    Returns the undo steps that failed, named, so the run's log says what may be left behind.
+    """
+    connection.set_schema_to_public()
     store = get_secret_store()
     tenant = created.get("tenant")
-    for name in reversed(created["secrets"]):
-        try:
-            store.delete(name)
-        except Exception as exc:
-            logger.warning("rollback_secret_failed", secret=name, error=type(exc).__name__)
-    if tenant is not None:
-        Membership.objects.filter(tenant_id=tenant.pk).delete()
     owner = created.get("owner")
-    if owner is not None:
-        User.objects.filter(pk=owner.pk).delete()
-    if tenant is not None:
+
+    def drop_schema():
         if schema_exists(tenant.schema_name):
             with connection.cursor() as cursor:
                 # Deferred foreign keys checked now: a schema with pending trigger events cannot be dropped.
                 cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
                 cursor.execute(f"DROP SCHEMA {connection.ops.quote_name(tenant.schema_name)} CASCADE")
-        Tenant.objects.filter(pk=tenant.pk).delete()  # its domain goes with it
-    recorder.log(recorder.run.steps[0]["name"], "rolled back: schema, rows, domain, secrets and owner account removed")
+
+    undo = [(f"secret {name}", lambda name=name: store.delete(name)) for name in reversed(created["secrets"])]
+    if tenant is not None:
+        undo.append(("memberships", lambda: Membership.objects.filter(tenant_id=tenant.pk).delete()))
+    if owner is not None:
+        undo.append(("owner account", lambda: User.objects.filter(pk=owner.pk).delete()))
+    if tenant is not None:
+        undo.append(("schema", drop_schema))
+        undo.append(("tenant and domain", lambda: Tenant.objects.filter(pk=tenant.pk).delete()))
+    failed = []
+    for what, action in undo:
+        try:
+            action()
+        except Exception as exc:
+            failed.append(what)
+            logger.warning("provisioning_rollback_step_failed", slug=run.slug, undo=what, error=type(exc).__name__)
     connection.set_schema_to_public()
+    line = (
+        f"rolled back, except: {', '.join(failed)}"
+        if failed
+        else "rolled back: schema, rows, domain, secrets and owner account removed"
+    )
+    try:
+        recorder.log(recorder.run.steps[0]["name"], line)
+    except Exception as exc:
+        logger.warning("provisioning_record_failed", slug=run.slug, error=type(exc).__name__)
+    return failed
+
+
+def provisioning_reap(*, now=None) -> int:
+    """Runs RUNNING longer than PROVISIONING_TIMEOUT_SECONDS (their worker died) → failed, what exists rolled back.
+
+    A run whose worker still holds the slug's advisory lock is alive, however slow, and is left alone.
+    """
+    from datetime import timedelta
+
+    from django.conf import settings
+
+    now = now or timezone.now()
+    seconds = settings.PROVISIONING_TIMEOUT_SECONDS
+    stale = ProvisioningRun.objects.filter(
+        status=ProvisioningRun.Status.RUNNING, started_at__lt=now - timedelta(seconds=seconds)
+    ).select_related("requested_by", "tenant")
+    reaped = 0
+    for run in stale:
+        key = f"provision:{run.slug}"
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_try_advisory_lock(hashtext(%s))", [key])
+            if not cursor.fetchone()[0]:
+                continue
+        try:
+            claimed = ProvisioningRun.objects.filter(pk=run.pk, status=ProvisioningRun.Status.RUNNING).update(
+                status=ProvisioningRun.Status.FAILED, finished_at=now
+            )
+            if not claimed:
+                continue
+            step = next((s["name"] for s in run.steps if s["status"] == "running"), STEP_NAMES[0])
+            recorder = _Recorder(run)
+            recorder.log(step, f"failed: worker lost (still running after {seconds} s)")
+            recorder.step(step)["status"] = "failed"
+            _rollback(run, recorder, _created_by(run))
+            _run_fail(
+                run,
+                step=step,
+                message=f"Worker lost: still running after {seconds} s; rolled back. Retry the request.",
+                action="tenant.provisioning_reaped",
+            )
+            reaped += 1
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(hashtext(%s))", [key])
+    return reaped
+
+
+def _created_by(run: ProvisioningRun) -> dict:
+    """What a dead run left behind, read back from the database and the secret store."""
+    tenant = run.tenant
+    if tenant is not None and tenant.status != Tenant.Status.PROVISIONING:
+        tenant = None  # never undo a tenant that made it to active
+    created: dict = {"secrets": [], "tenant": tenant}
+    if tenant is not None:
+        store = get_secret_store()
+        created["secrets"] = [name for name in secret_names(run.slug).values() if store.exists(name)]
+        # The owner account is the run's only if it was made during the run and belongs to nothing else.
+        owner = User.objects.filter(email=run.owner_email, date_joined__gte=run.started_at).first()
+        if owner is not None and not Membership.objects.filter(user=owner).exclude(tenant_id=tenant.pk).exists():
+            created["owner"] = owner
+    return created

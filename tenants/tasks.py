@@ -63,3 +63,10 @@ def owner_set_password_email_enqueue(*, user_id: int, tenant_id: int) -> None:
             logger.warning("owner_set_password_email_not_queued", tenant_id=tenant_id, error=type(exc).__name__)
 
     transaction.on_commit(enqueue)
+
+
+@app.task(name="tenants.reap_provisioning_runs")
+def reap_provisioning_runs() -> int:
+    from tenants.provisioning import provisioning_reap
+
+    return provisioning_reap()

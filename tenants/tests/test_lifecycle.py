@@ -332,3 +332,83 @@ def test_backup_destroy_restore_gives_back_every_row(transactional_db_free, tmp_
             copy.delete()
         Backup.objects.filter(pk__in=[backup.pk, full.pk]).delete()
     assert re.match(r".*/tenants/initech/\d+T\d+\.dump$", backup.location)
+
+
+@pytest.mark.django_db
+def test_an_undo_step_that_fails_is_logged_the_others_still_run_and_the_run_ends_failed(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise RuntimeError("store unreachable")
+
+    monkeypatch.setattr(provisioning, "step_isolation_audit", refuse)
+    monkeypatch.setattr(provisioning, "schema_exists", refuse)
+    monkeypatch.setattr(type(get_secret_store()), "delete", refuse)
+
+    run = provisioning_run(provisioning_request(**REQUEST).pk)
+
+    assert run.status == "failed" and run.failed_step == "isolation_audit" and run.finished_at is not None
+    assert run.steps[0]["log"][-1] == (
+        "rolled back, except: secret tenant/umbrella/owner-initial-password, secret tenant/umbrella/webhook-api-key, "
+        "secret tenant/umbrella/jwt-signing-key, schema"
+    )
+    # The undo steps that could run did.
+    assert not Tenant.objects.filter(slug="umbrella").exists()
+    assert not User.objects.filter(email=REQUEST["owner_email"]).exists()
+    # What could not be undone is left for the test's transaction to roll back.
+
+
+def start_and_die_after_owner(run_id):
+    """What a worker killed after the owner step leaves behind: a RUNNING run, schema, secrets, owner."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tenants.models import ProvisioningRun
+
+    ProvisioningRun.objects.filter(pk=run_id).update(
+        status="running", started_at=timezone.now() - timedelta(seconds=601)
+    )
+    run = ProvisioningRun.objects.get(pk=run_id)
+    recorder, created = provisioning._Recorder(run), {"secrets": []}
+    for step in STEP_NAMES[: STEP_NAMES.index("owner") + 1]:
+        recorder.start(step)
+        getattr(provisioning, f"step_{step}")(run, recorder, created)
+        recorder.finish(step, "done", 0)
+    recorder.start("created_by")
+    return run
+
+
+@pytest.mark.django_db
+def test_beat_reaps_a_run_whose_worker_died_and_rolls_back_what_it_left():
+    from tenants.tasks import reap_provisioning_runs
+
+    dead = start_and_die_after_owner(provisioning_request(**REQUEST).pk)
+    assert schema_exists("umbrella") and User.objects.filter(email=REQUEST["owner_email"]).exists()
+    young = provisioning_request(**{**REQUEST, "slug": "young"})
+    provisioning.ProvisioningRun.objects.filter(pk=young.pk).update(status="running", started_at=dead.created_at)
+
+    assert reap_provisioning_runs.apply().get() == 1
+
+    dead.refresh_from_db()
+    assert (dead.status, dead.failed_step, dead.tenant_id) == ("failed", "created_by", None)
+    assert dead.error == "Worker lost: still running after 600 s; rolled back. Retry the request."
+    assert next(s for s in dead.steps if s["name"] == "created_by")["status"] == "failed"
+    no_trace("umbrella")
+    assert OperationalEvent.objects.filter(action="tenant.provisioning_reaped", target_id=str(dead.pk)).count() == 1
+    young.refresh_from_db()
+    assert young.status == "running"  # not past the timeout
+    assert provisioning_run(provisioning_request(**REQUEST).pk).status == "succeeded"  # retrying works
+
+
+@pytest.mark.django_db
+def test_the_reaper_leaves_a_slow_run_whose_worker_still_holds_the_lock():
+    from tenants.provisioning import provisioning_reap
+
+    slow = start_and_die_after_owner(provisioning_request(**REQUEST).pk)
+    db = connection.settings_dict
+    with psycopg.connect(
+        host=db["HOST"], port=db["PORT"], user=db["USER"], password=db["PASSWORD"], dbname=db["NAME"], autocommit=True
+    ) as worker:
+        worker.execute("SELECT pg_advisory_lock(hashtext('provision:umbrella'))")
+        assert provisioning_reap() == 0
+    slow.refresh_from_db()
+    assert slow.status == "running" and schema_exists("umbrella")
