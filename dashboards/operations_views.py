@@ -276,7 +276,7 @@ def tenant_lifecycle_action(request, tenant_id: int, action: str):
         elif action == "archive":
             tenant_archive(tenant=tenant, actor=request.user, request=request)
         elif action == "backup":
-            backup = backup_tenant(tenant=tenant)
+            backup = backup_tenant(tenant=tenant, actor=request.user, request=request)
             messages.success(request, f"Backup taken and verified ({backup.size_bytes:,} bytes).")
         else:
             raise ValidationError({"action": "Unknown action."})

@@ -142,7 +142,9 @@ class BackupsView(PolicyAPIView):
 
     @extend_schema(request=None, responses={201: BackupSerializer})
     def post(self, request):
-        return Response(BackupSerializer(backup_all()).data, status=status.HTTP_201_CREATED)
+        return Response(
+            BackupSerializer(backup_all(actor=request.user, request=request)).data, status=status.HTTP_201_CREATED
+        )
 
 
 class TenantBackupView(PolicyAPIView):
@@ -152,7 +154,9 @@ class TenantBackupView(PolicyAPIView):
     @extend_schema(request=None, responses={201: BackupSerializer})
     def post(self, request, tenant_id: int):
         return Response(
-            BackupSerializer(backup_tenant(tenant=customer_tenant_or_404(tenant_id))).data,
+            BackupSerializer(
+                backup_tenant(tenant=customer_tenant_or_404(tenant_id), actor=request.user, request=request)
+            ).data,
             status=status.HTTP_201_CREATED,
         )
 
@@ -165,5 +169,7 @@ class BackupRestoreView(PolicyAPIView):
     @extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
     def post(self, request, backup_id: int):
         backup = get_object_or_404(Backup, pk=backup_id)
-        tenant = restore_tenant(backup=backup, target_slug=request.data.get("slug") or None)
+        tenant = restore_tenant(
+            backup=backup, target_slug=request.data.get("slug") or None, actor=request.user, request=request
+        )
         return Response({"id": tenant.pk, "slug": tenant.slug, "status": tenant.status})

@@ -42,7 +42,7 @@ def tenant_archive(*, tenant: Tenant, actor, request=None) -> Tenant:
 
     if tenant.is_public or tenant.status == Tenant.Status.ARCHIVED:
         raise ValidationError({"status": "This tenant cannot be archived."})
-    backup = backup_tenant(tenant=tenant)
+    backup = backup_tenant(tenant=tenant, actor=actor, request=request)
     if not backup.verified:
         raise ValidationError({"backup": "The final backup could not be verified; nothing was dropped."})
     with transaction.atomic():

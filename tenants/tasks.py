@@ -25,7 +25,7 @@ def provision_tenant(run_id: str) -> str:
 def backup_all_task() -> str:
     from tenants.backups import backup_all
 
-    return backup_all().location
+    return backup_all(actor_email="scheduler").location
 
 
 @app.task(name="tenants.rotate_credentials")
