@@ -16,6 +16,8 @@ TRANSITIONS = {
 def tenant_transition(*, tenant: Tenant, to: str, actor, reason: str = "", request=None) -> Tenant:
     """suspend (active → suspended) or resume (suspended → active): a conditional update, audited."""
     sources, target, action = TRANSITIONS[to]
+    if not isinstance(reason, str):
+        raise ValidationError({"reason": "The reason must be text."})
     with transaction.atomic():
         locked = Tenant.objects.select_for_update().get(pk=tenant.pk)
         if locked.status not in sources:

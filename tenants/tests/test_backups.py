@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 from django_tenants.utils import schema_exists, tenant_context

@@ -1,7 +1,5 @@
 """Provisioning runs, rollback at every step, races, rotation, suspension, backup and restore."""
 
-import re
-
 import psycopg
 import pytest
 from django.core import mail
@@ -292,12 +290,3 @@ def test_audit_isolation_command_passes_and_catches_a_leak(transactional_db_free
     finally:
         with connection.cursor() as cursor:
             cursor.execute("DROP TABLE public.integrations_integration")
-
-
-def rows_of(tenant) -> dict:
-    with tenant_context(tenant), connection.cursor() as cursor:
-        result = {}
-        for table in ("agents_tenantagent", "integrations_integration", "usage_agentrequest"):
-            cursor.execute(f"SELECT * FROM {table} ORDER BY id")
-            result[table] = cursor.fetchall()
-        return result
