@@ -301,6 +301,7 @@ BACKUP_DIR = env_str("BACKUP_DIR", str(DATA_DIR / "backups"))
 BACKUP_S3_BUCKET = env_str("BACKUP_S3_BUCKET", "")
 BACKUP_S3_ENDPOINT_URL = env_str("BACKUP_S3_ENDPOINT_URL", "")
 BACKUP_RETENTION_DAYS = env_int("BACKUP_RETENTION_DAYS", 30)
+BACKUP_HOUR_UTC = env_int("BACKUP_HOUR_UTC", 2)  # the nightly whole-database backup (beat), 0-23
 PG_BIN_DIR = env_str("PG_BIN_DIR", "")
 AWS_REGION = env_str("AWS_REGION", "us-east-1")
 # Per integration kind, an HTTP endpoint the health check calls with the integration's token.
