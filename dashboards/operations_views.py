@@ -206,7 +206,7 @@ def provision_page(request):
 
     form = {
         key: request.POST.get(key, "").strip()
-        for key in ("slug", "name", "plan", "owner_name", "owner_email", "owner_squad", "sla")
+        for key in ("slug", "name", "plan", "owner_name", "owner_email", "owner_squad", "sla", "contacts")
     }
     errors = {}
     if request.method == "POST":
@@ -219,6 +219,7 @@ def provision_page(request):
                 owner_email=form["owner_email"],
                 owner_squad=form["owner_squad"],
                 sla=form["sla"] or "standard",
+                contacts=[line for line in form["contacts"].splitlines() if line.strip()],
                 requested_by=request.user,
                 request=request,
             )

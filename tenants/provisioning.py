@@ -50,6 +50,41 @@ def secret_names(slug: str) -> dict[str, str]:
     }
 
 
+def _contacts_clean(contacts) -> tuple[list[dict], list[str]]:
+    """Handover contacts as {name, email, role}; the problems, by position, without echoing the values.
+
+    A contact is a {name, email, role} object (API) or a "name, e-mail[, role]" line (panel, command).
+    """
+    from django.core.validators import validate_email
+
+    if not isinstance(contacts, list):
+        return [], ["Give a list of contacts."]
+    cleaned, problems = [], []
+    for number, contact in enumerate(contacts, start=1):
+        if isinstance(contact, str):
+            parts = [part.strip() for part in contact.split(",")]
+            if len(parts) not in (2, 3):
+                problems.append(f"Contact {number}: write it as name, e-mail[, role].")
+                continue
+            contact = dict(zip(("name", "email", "role"), parts, strict=False))
+        if not isinstance(contact, dict) or not all(
+            isinstance(contact.get(key, ""), str) for key in ("name", "email", "role")
+        ):
+            problems.append(f"Contact {number}: give a name, an e-mail and optionally a role, as text.")
+            continue
+        name, email, role = (contact.get(key, "").strip() for key in ("name", "email", "role"))
+        try:
+            validate_email(email)
+        except ValidationError:
+            problems.append(f"Contact {number}: enter a valid e-mail address.")
+            continue
+        if not name:
+            problems.append(f"Contact {number}: the name is required.")
+            continue
+        cleaned.append({"name": name, "email": email.lower(), "role": role[:100]})
+    return cleaned, problems
+
+
 def provisioning_request(
     *,
     slug: str,
@@ -89,6 +124,9 @@ def provisioning_request(
         errors["owner_name"] = ["The owner's name is required."]
     if sla not in Tenant.Sla.values:
         errors["sla"] = [f"One of {', '.join(Tenant.Sla.values)}."]
+    contacts, contact_problems = _contacts_clean(contacts if contacts is not None else [])
+    if contact_problems:
+        errors["contacts"] = contact_problems
     if errors:
         raise ValidationError(errors)
     run = ProvisioningRun.objects.create(
@@ -99,7 +137,7 @@ def provisioning_request(
         owner_email=owner_email.strip().lower(),
         owner_squad=owner_squad,
         sla=sla,
-        contacts=contacts or [],
+        contacts=contacts,
         requested_by=requested_by,
         steps=[{"name": step, "status": "pending", "log": []} for step in STEP_NAMES],
     )
