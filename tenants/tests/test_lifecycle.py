@@ -290,3 +290,55 @@ def test_audit_isolation_command_passes_and_catches_a_leak(transactional_db_free
     finally:
         with connection.cursor() as cursor:
             cursor.execute("DROP TABLE public.integrations_integration")
+
+
+def test_a_real_slug_race_one_run_wins_the_other_fails_cleanly(transactional_db_free):
+    import threading
+
+    from django.db import connections
+
+    from tenants.models import ProvisioningRun
+
+    runs = [provisioning_request(**REQUEST).pk, provisioning_request(**REQUEST).pk]
+    start, results = threading.Barrier(2), {}
+
+    def worker(run_id):
+        try:
+            start.wait()
+            results[run_id] = provisioning_run(run_id)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker, args=[run_id]) for run_id in runs]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+
+        statuses = sorted(run.status for run in results.values())
+        assert statuses == ["failed", "succeeded"]
+        won = next(run for run in results.values() if run.status == "succeeded")
+        lost = next(run for run in results.values() if run.status == "failed")
+        assert lost.tenant_id is None and lost.failed_step in ("prechecks", "schema")
+        assert "in progress" in lost.error or "already exists" in lost.error, lost.error
+        tenant = Tenant.objects.get(slug="umbrella")
+        assert won.tenant_id == tenant.pk and tenant.status == "active"
+        # Nothing of the loser: one schema's worth of secrets at version 1, one owner membership, one audit event.
+        assert sorted((m.name, m.version) for m in get_secret_store().list(tags={"tenant": "umbrella"})) == sorted(
+            (name, 1) for name in secret_names("umbrella").values()
+        )
+        assert list(Membership.objects.filter(tenant=tenant).values_list("user__email", "role")) == [
+            ("alice@umbrella.test", "TENANT_ADMIN")
+        ]
+        assert OperationalEvent.objects.filter(action="tenant.provisioned", tenant=tenant).count() == 1
+        assert schema_exists("umbrella")
+    finally:
+        connection.set_schema_to_public()
+        with connection.cursor() as cursor:
+            cursor.execute("DROP SCHEMA IF EXISTS umbrella CASCADE")
+        for meta in get_secret_store().list(tags={"tenant": "umbrella"}):
+            get_secret_store().delete(meta.name)
+        Tenant.objects.filter(slug="umbrella").delete()
+        User.objects.filter(email=REQUEST["owner_email"]).delete()
+        ProvisioningRun.objects.filter(pk__in=runs).delete()
