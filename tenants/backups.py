@@ -303,6 +303,9 @@ def restore_tenant(
         rows = json.loads(_fetch(rows_location, Path(scratch) / "public.json").read_text())
         source = next(row for row in rows if row["model"] == "tenants.tenant")
         source_schema = source["fields"]["schema_name"]
+        if connection.in_atomic_block:
+            # pg_restore works in its own session: it would wait forever on this transaction's schema locks.
+            raise RuntimeError("restore_tenant must not run inside a transaction.")
         if target_slug is None or target_slug == backup.tenant_slug:
             tenant = Tenant.objects.filter(slug=backup.tenant_slug).first()
             if tenant is None or tenant.schema_name != source_schema:

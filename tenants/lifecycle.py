@@ -1,11 +1,14 @@
 """Suspend, resume, archive a tenant; rotate its credentials. Each audited."""
 
+import structlog
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 
 from operations.services import event_record
 from tenants.models import SecretRotation, Tenant
 from tenants.secrets import SecretNotFound, get_secret_store
+
+logger = structlog.get_logger(__name__)
 
 TRANSITIONS = {
     "suspend": ({Tenant.Status.ACTIVE}, Tenant.Status.SUSPENDED, "tenant.suspended"),
@@ -147,6 +150,10 @@ def scheduled_rotations(*, max_age_days: int) -> int:
     for tenant in Tenant.objects.customers().filter(status=Tenant.Status.ACTIVE):
         for meta in tenant_secrets(tenant):
             if meta.tags.get("kind") in SCHEDULED_KINDS and meta.created_at and meta.created_at < cutoff:
-                credential_rotate(tenant=tenant, secret_name=meta.name, actor_email="scheduler", reason="scheduled")
+                try:
+                    credential_rotate(tenant=tenant, secret_name=meta.name, actor_email="scheduler", reason="scheduled")
+                except ValidationError as error:  # one secret gone since listing must not stop the others
+                    logger.warning("scheduled_rotation_failed", secret=meta.name, error=str(error))
+                    continue
                 rotated += 1
     return rotated

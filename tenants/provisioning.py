@@ -224,8 +224,11 @@ def provisioning_run(run_id) -> ProvisioningRun:
         # would void an earlier link, and an SMTP outage must not undo a working tenant.
         from tenants.tasks import owner_set_password_email_enqueue
 
-        owner = User.objects.get(email=run.owner_email)
-        owner_set_password_email_enqueue(user_id=owner.pk, tenant_id=created["tenant"].pk)
+        try:
+            owner = User.objects.get(email=run.owner_email)
+            owner_set_password_email_enqueue(user_id=owner.pk, tenant_id=created["tenant"].pk)
+        except Exception as exc:
+            logger.warning("owner_set_password_email_not_queued", slug=run.slug, error=type(exc).__name__)
     finally:
         # The smoke test's requests leave the connection in the new tenant's schema.
         connection.set_schema_to_public()
@@ -491,6 +494,10 @@ def provisioning_reap(*, now=None) -> int:
 def _created_by(run: ProvisioningRun) -> dict:
     """What a dead run left behind, read back from the database and the secret store."""
     tenant = run.tenant
+    if tenant is None:  # the worker may have died between creating the tenant and noting it on the run
+        tenant = Tenant.objects.filter(
+            slug=run.slug, status=Tenant.Status.PROVISIONING, created_at__gte=run.started_at
+        ).first()
     if tenant is not None and tenant.status != Tenant.Status.PROVISIONING:
         tenant = None  # never undo a tenant that made it to active
     created: dict = {"secrets": [], "tenant": tenant}

@@ -243,3 +243,17 @@ def test_archive_takes_a_final_backup_then_drops_the_schema_and_is_audited(dispo
     assert restored.status == "active"
     with tenant_context(restored):
         assert list(Integration.objects.values_list("name", flat=True)) == ["last-words"]
+
+
+@pytest.mark.django_db
+def test_restore_refuses_to_run_inside_a_transaction_rather_than_hang(tmp_path):
+    import json
+
+    dump = tmp_path / "initech.dump"
+    dump.write_bytes(b"PGDMP")
+    rows = [{"model": "tenants.tenant", "pk": 1, "fields": {"schema_name": "initech"}}]
+    dump.with_suffix(".json").write_text(json.dumps(rows))
+    backup = Backup.objects.create(kind=Backup.Kind.TENANT, tenant_slug="initech", location=str(dump))
+    with pytest.raises(RuntimeError, match="inside a transaction"):
+        restore_tenant(backup=backup)
+    assert schema_exists("initech") and not schema_exists("initech__before_restore")

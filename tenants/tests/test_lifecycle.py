@@ -342,3 +342,49 @@ def test_a_real_slug_race_one_run_wins_the_other_fails_cleanly(transactional_db_
         Tenant.objects.filter(slug="umbrella").delete()
         User.objects.filter(email=REQUEST["owner_email"]).delete()
         ProvisioningRun.objects.filter(pk__in=runs).delete()
+
+
+@pytest.mark.django_db
+def test_the_reaper_finds_a_tenant_the_dead_run_created_but_had_not_noted_yet():
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tenants.models import ProvisioningRun
+    from tenants.provisioning import provisioning_reap
+
+    run = provisioning_request(**REQUEST)
+    ProvisioningRun.objects.filter(pk=run.pk).update(status="running", started_at=timezone.now() - timedelta(hours=1))
+    run.refresh_from_db()
+    provisioning.step_schema(run, provisioning._Recorder(run), {"secrets": []})
+    ProvisioningRun.objects.filter(pk=run.pk).update(tenant=None)  # died before the run row said so
+    assert Tenant.objects.filter(slug="umbrella", status="provisioning").exists()
+
+    assert provisioning_reap() == 1
+    no_trace("umbrella")
+
+
+@pytest.mark.django_db
+def test_scheduled_rotation_goes_on_when_one_secret_fails(settings, monkeypatch):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tenants import lifecycle
+    from tenants.secrets.models import SecretVersion
+
+    provisioning_run(provisioning_request(**REQUEST).pk)
+    SecretVersion.objects.filter(name__startswith="tenant/umbrella/").update(
+        created_at=timezone.now() - timedelta(days=settings.CREDENTIAL_ROTATION_DAYS + 1)
+    )
+    names = secret_names("umbrella")
+    original = lifecycle.credential_rotate
+
+    def jwt_gone(**kwargs):
+        if kwargs["secret_name"] == names["jwt"]:
+            raise ValidationError({"secret": "no longer exists."})
+        return original(**kwargs)
+
+    monkeypatch.setattr(lifecycle, "credential_rotate", jwt_gone)
+    assert lifecycle.scheduled_rotations(max_age_days=settings.CREDENTIAL_ROTATION_DAYS) == 1
+    assert get_secret_store().list(tags={"tenant": "umbrella", "kind": "webhook"})[0].version == 2
