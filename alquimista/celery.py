@@ -19,10 +19,19 @@ app.conf.beat_schedule = {
     "purge-raw-requests": {"task": "usage.purge_raw_all", "schedule": crontab(minute=30, hour=3)},
     "reap-commands": {"task": "operations.reap_commands", "schedule": 60.0},
     "purge-commands": {"task": "operations.purge_commands", "schedule": crontab(minute=45, hour=3)},
-    "backup-database": {"task": "tenants.backup_all", "schedule": crontab(minute=0, hour=2)},
+    "backup-database": {"task": "tenants.backup_all", "schedule": crontab(minute=0, hour=2)},  # BACKUP_HOUR_UTC
     "rotate-credentials": {"task": "tenants.rotate_credentials", "schedule": crontab(minute=0, hour=4)},
+    "reap-provisioning-runs": {"task": "tenants.reap_provisioning_runs", "schedule": 60.0},
     "purge-login-handoffs": {"task": "accounts.purge_login_handoffs", "schedule": crontab(minute=17, hour=3)},
 }
+
+
+@app.on_after_configure.connect
+def _schedule_from_settings(sender, **kwargs):
+    # Django's settings are loaded only now (this module is imported while they are being read).
+    from django.conf import settings
+
+    sender.conf.beat_schedule["backup-database"]["schedule"] = crontab(minute=0, hour=settings.BACKUP_HOUR_UTC)
 
 
 def tenant_task(**task_options):

@@ -284,6 +284,8 @@ PROVISION_MIN_FREE_CONNECTIONS_PERCENT = env_int("PROVISION_MIN_FREE_CONNECTIONS
 PROVISION_DATABASE_BUDGET_BYTES = env_int("PROVISION_DATABASE_BUDGET_GB", 50) * 2**30
 PROVISION_REDIS_BUDGET_BYTES = env_int("PROVISION_REDIS_BUDGET_MB", 512) * 2**20
 CREDENTIAL_ROTATION_DAYS = env_int("CREDENTIAL_ROTATION_DAYS", 90)
+# A provisioning run still RUNNING after this long lost its worker: beat marks it failed and rolls it back.
+PROVISIONING_TIMEOUT_SECONDS = env_int("PROVISIONING_TIMEOUT_SECONDS", 600)
 
 # Lead dispatch: nothing is ever sent unless enabled here AND for the tenant (by an INTERNAL_ADMIN).
 DISPATCH_ENABLED = env_bool("DISPATCH_ENABLED", False)
@@ -299,6 +301,7 @@ BACKUP_DIR = env_str("BACKUP_DIR", str(DATA_DIR / "backups"))
 BACKUP_S3_BUCKET = env_str("BACKUP_S3_BUCKET", "")
 BACKUP_S3_ENDPOINT_URL = env_str("BACKUP_S3_ENDPOINT_URL", "")
 BACKUP_RETENTION_DAYS = env_int("BACKUP_RETENTION_DAYS", 30)
+BACKUP_HOUR_UTC = env_int("BACKUP_HOUR_UTC", 2)  # the nightly whole-database backup (beat), 0-23
 PG_BIN_DIR = env_str("PG_BIN_DIR", "")
 AWS_REGION = env_str("AWS_REGION", "us-east-1")
 # Per integration kind, an HTTP endpoint the health check calls with the integration's token.

@@ -216,7 +216,7 @@ def provision_page(request):
 
     form = {
         key: request.POST.get(key, "").strip()
-        for key in ("slug", "name", "plan", "owner_name", "owner_email", "owner_squad", "sla")
+        for key in ("slug", "name", "plan", "owner_name", "owner_email", "owner_squad", "sla", "contacts")
     }
     errors = {}
     if request.method == "POST":
@@ -229,6 +229,7 @@ def provision_page(request):
                 owner_email=form["owner_email"],
                 owner_squad=form["owner_squad"],
                 sla=form["sla"] or "standard",
+                contacts=[line for line in form["contacts"].splitlines() if line.strip()],
                 requested_by=request.user,
                 request=request,
             )
@@ -286,7 +287,7 @@ def tenant_lifecycle_action(request, tenant_id: int, action: str):
         elif action == "archive":
             tenant_archive(tenant=tenant, actor=request.user, request=request)
         elif action == "backup":
-            backup = backup_tenant(tenant=tenant)
+            backup = backup_tenant(tenant=tenant, actor=request.user, request=request)
             messages.success(request, f"Backup taken and verified ({backup.size_bytes:,} bytes).")
         else:
             raise ValidationError({"action": "Unknown action."})

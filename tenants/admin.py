@@ -15,8 +15,10 @@ class TenantAdmin(PolicyModelAdmin):
     list_display = ["name", "slug", "status", "plan", "owner_email", "sla", "created_at"]
     list_filter = ["status", "plan", "sla"]
     search_fields = ["name", "slug", "owner_email", "owner_name"]
-    # The schema is created by tenants.services; its name never changes after that.
-    readonly_fields = ["schema_name", "created_at"]
+    # The schema is created by tenants.services; its name never changes after that. Slug (the host),
+    # status (suspend/resume/archive) and settings (the dispatch flag) change only through their audited
+    # services in the company panel, never by hand here.
+    readonly_fields = ["schema_name", "slug", "status", "settings", "created_at"]
     inlines = [DomainInline]
 
     def has_add_permission(self, request):

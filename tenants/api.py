@@ -1,5 +1,6 @@
 """Internal API for the tenant lifecycle: provisioning, suspension, credentials, backups (INTERNAL_ADMIN)."""
 
+from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
@@ -60,6 +61,20 @@ class BackupSerializer(serializers.ModelSerializer):
         fields = ["id", "kind", "tenant_slug", "location", "size_bytes", "verified", "entries", "created_at"]
 
 
+def json_object(request) -> dict:
+    """The request body as a JSON object; a list or a bare value is a 400 naming the body."""
+    if not isinstance(request.data, dict):
+        raise ValidationError({"body": "Send a JSON object."})
+    return request.data
+
+
+def string_field(data: dict, name: str, default: str | None = "") -> str | None:
+    value = data.get(name, default)
+    if value is not None and not isinstance(value, str):
+        raise ValidationError({name: "Must be a string."})
+    return value
+
+
 def provision_start(run: ProvisioningRun) -> None:
     from django.db import transaction
 
@@ -88,6 +103,7 @@ class TenantTransitionView(PolicyAPIView):
 
     @extend_schema(request=None, responses=OpenApiTypes.OBJECT)
     def post(self, request, tenant_id: int):
+        data = json_object(request)
         tenant = customer_tenant_or_404(tenant_id)
         if self.transition == "archive":
             tenant = tenant_archive(tenant=tenant, actor=request.user, request=request)
@@ -96,7 +112,7 @@ class TenantTransitionView(PolicyAPIView):
                 tenant=tenant,
                 to=self.transition,
                 actor=request.user,
-                reason=request.data.get("reason", ""),
+                reason=string_field(data, "reason"),
                 request=request,
             )
         return Response({"id": tenant.pk, "slug": tenant.slug, "status": tenant.status})
@@ -119,10 +135,11 @@ class TenantSecretsView(PolicyAPIView):
 
     @extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
     def post(self, request, tenant_id: int):
+        name = string_field(json_object(request), "name")
         tenant = customer_tenant_or_404(tenant_id)
         meta = credential_rotate(
             tenant=tenant,
-            secret_name=str(request.data.get("name", "")),
+            secret_name=name,
             actor_email=request.user.email,
             actor=request.user,
             request=request,
@@ -142,7 +159,10 @@ class BackupsView(PolicyAPIView):
 
     @extend_schema(request=None, responses={201: BackupSerializer})
     def post(self, request):
-        return Response(BackupSerializer(backup_all()).data, status=status.HTTP_201_CREATED)
+        json_object(request)
+        return Response(
+            BackupSerializer(backup_all(actor=request.user, request=request)).data, status=status.HTTP_201_CREATED
+        )
 
 
 class TenantBackupView(PolicyAPIView):
@@ -151,8 +171,11 @@ class TenantBackupView(PolicyAPIView):
 
     @extend_schema(request=None, responses={201: BackupSerializer})
     def post(self, request, tenant_id: int):
+        json_object(request)
         return Response(
-            BackupSerializer(backup_tenant(tenant=customer_tenant_or_404(tenant_id))).data,
+            BackupSerializer(
+                backup_tenant(tenant=customer_tenant_or_404(tenant_id), actor=request.user, request=request)
+            ).data,
             status=status.HTTP_201_CREATED,
         )
 
@@ -164,6 +187,7 @@ class BackupRestoreView(PolicyAPIView):
 
     @extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
     def post(self, request, backup_id: int):
+        slug = string_field(json_object(request), "slug", default=None)
         backup = get_object_or_404(Backup, pk=backup_id)
-        tenant = restore_tenant(backup=backup, target_slug=request.data.get("slug") or None)
+        tenant = restore_tenant(backup=backup, target_slug=slug or None, actor=request.user, request=request)
         return Response({"id": tenant.pk, "slug": tenant.slug, "status": tenant.status})

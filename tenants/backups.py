@@ -11,16 +11,18 @@ import os
 import shutil
 import subprocess
 import tempfile
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from pathlib import Path
 
 import boto3
 from django.conf import settings
 from django.core import serializers
 from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.utils import timezone
 
+from operations.services import event_record
 from tenants.models import Backup, Tenant
 
 
@@ -83,18 +85,39 @@ def _stamp() -> str:
     return timezone.now().strftime("%Y%m%dT%H%M%S%f")
 
 
-def backup_all() -> Backup:
+def backup_all(*, actor=None, actor_email: str = "", request=None) -> Backup:
+    """pg_dump of the whole database, verified, recorded and audited; expired backups are removed."""
     args, env = _db_args()
     with tempfile.TemporaryDirectory() as scratch:
         dump = Path(scratch) / "full.dump"
         _run([pg_tool("pg_dump"), *args, "-Fc", "-f", str(dump)], env)
         entries, size = _verify(dump), dump.stat().st_size
         location = _store(dump, f"full/{_stamp()}.dump")
-    backup = Backup.objects.create(
-        kind=Backup.Kind.FULL, location=location, size_bytes=size, verified=True, entries=entries
-    )
+    with transaction.atomic():
+        backup = Backup.objects.create(
+            kind=Backup.Kind.FULL, location=location, size_bytes=size, verified=True, entries=entries
+        )
+        _backup_event(backup, actor=actor, actor_email=actor_email, request=request)
     backups_expire()
     return backup
+
+
+def _backup_event(backup: Backup, *, actor, actor_email: str, request) -> None:
+    event_record(
+        action="backup.taken",
+        actor=actor,
+        actor_email=actor_email,
+        tenant=backup.tenant,
+        target_type="backup",
+        target_id=backup.pk,
+        after={
+            "kind": backup.kind,
+            "location": backup.location,
+            "size_bytes": backup.size_bytes,
+            "entries": backup.entries,
+        },
+        request=request,
+    )
 
 
 def _public_rows(tenant: Tenant) -> str:
@@ -110,11 +133,20 @@ def _public_rows(tenant: Tenant) -> str:
         *UsageDaily.objects.filter(tenant=tenant),
         *Incident.objects.filter(tenant=tenant),
     ]
-    return serializers.serialize("json", objects)
+    return serializers.serialize("json", objects, cls=_ExactJSONEncoder)
 
 
-def backup_tenant(*, tenant: Tenant) -> Backup:
-    """The tenant's schema (pg_dump -n) and its public rows (JSON), both under one stamp."""
+class _ExactJSONEncoder(DjangoJSONEncoder):
+    """DjangoJSONEncoder cuts datetimes to milliseconds; a restore must give back the exact values."""
+
+    def default(self, o):
+        if isinstance(o, datetime | time):
+            return o.isoformat()
+        return super().default(o)
+
+
+def backup_tenant(*, tenant: Tenant, actor=None, actor_email: str = "", request=None) -> Backup:
+    """The tenant's schema (pg_dump -n) and its public rows (JSON), both under one stamp; audited."""
     args, env = _db_args()
     stamp = _stamp()
     with tempfile.TemporaryDirectory() as scratch:
@@ -125,15 +157,18 @@ def backup_tenant(*, tenant: Tenant) -> Backup:
         rows.write_text(_public_rows(tenant))
         location = _store(dump, f"tenants/{tenant.slug}/{stamp}.dump")
         _store(rows, f"tenants/{tenant.slug}/{stamp}.json")
-    return Backup.objects.create(
-        kind=Backup.Kind.TENANT,
-        tenant=tenant,
-        tenant_slug=tenant.slug,
-        location=location,
-        size_bytes=size,
-        verified=True,
-        entries=entries,
-    )
+    with transaction.atomic():
+        backup = Backup.objects.create(
+            kind=Backup.Kind.TENANT,
+            tenant=tenant,
+            tenant_slug=tenant.slug,
+            location=location,
+            size_bytes=size,
+            verified=True,
+            entries=entries,
+        )
+        _backup_event(backup, actor=actor, actor_email=actor_email, request=request)
+    return backup
 
 
 def backups_expire(*, now=None) -> int:
@@ -183,32 +218,113 @@ def _public_tables_referenced() -> list[str]:
         return [name for (name,) in cursor.fetchall()]
 
 
-def restore_tenant(*, backup: Backup, target_slug: str | None = None) -> Tenant:
-    """Restore a tenant backup into its own tenant (schema replaced) or into a new tenant `target_slug`."""
+def _schema_replace(dump: Path, schema: str) -> None:
+    """Restore `schema` from `dump` so that a failure leaves the current schema as it was.
+
+    The current schema is renamed aside, the dump restored under the real name; on success the
+    old one is dropped, on failure the half-restored one is dropped and the old one renamed back.
+    """
+    from django_tenants.utils import schema_exists
+
+    quote = connection.ops.quote_name
+    aside = f"{schema}__before_restore"
+    if schema_exists(aside):
+        raise ValidationError(
+            {"backup": f"Schema {aside} is left from an earlier restore; check it and drop or rename it back first."}
+        )
+    had_schema = schema_exists(schema)
+    if had_schema:
+        with connection.cursor() as cursor:
+            cursor.execute(f"ALTER SCHEMA {quote(schema)} RENAME TO {quote(aside)}")
+    try:
+        _restore_schema(dump, schema, _db_args())
+    except BaseException:
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP SCHEMA IF EXISTS {quote(schema)} CASCADE")
+            if had_schema:
+                cursor.execute(f"ALTER SCHEMA {quote(aside)} RENAME TO {quote(schema)}")
+        raise
+    if had_schema:
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP SCHEMA {quote(aside)} CASCADE")
+
+
+# Public rows of a tenant backup that a restore puts back. Memberships and domains are left as they are:
+# who may use a tenant is decided now, not by an old backup (and a copy under a new slug starts with none).
+RESTORED_PUBLIC_MODELS = ("usage.usagedaily", "operations.incident")
+
+
+def _public_rows_restore(rows: list[dict], tenant: Tenant, *, copy: bool) -> dict[str, int]:
+    """The backup's usage roll-ups and incidents: replacing the tenant's own, or copied onto a new tenant."""
+    from django.apps import apps
+
+    from accounts.models import User
+
+    user_ids = set(User.objects.values_list("pk", flat=True))
+    restored = {}
+    for label in RESTORED_PUBLIC_MODELS:
+        model = apps.get_model(label)
+        data = [row for row in rows if row["model"] == label]
+        if not copy:
+            model.objects.filter(tenant=tenant).delete()
+        for item in serializers.deserialize("json", json.dumps(data)):
+            row = item.object
+            row.tenant_id = tenant.pk
+            if copy:
+                row.pk = None
+            for field in ("acknowledged_by_id", "resolved_by_id"):  # an incident's users may be gone since
+                if getattr(row, field, None) is not None and getattr(row, field) not in user_ids:
+                    setattr(row, field, None)
+            row.save_base(raw=True)  # raw: keeps opened_at and the other stamps as they were
+        restored[label] = len(data)
+    return restored
+
+
+def restore_tenant(
+    *, backup: Backup, target_slug: str | None = None, actor=None, actor_email: str = "", request=None
+) -> Tenant:
+    """Restore a tenant backup into its own tenant (schema replaced) or into a new tenant `target_slug`; audited.
+
+    A failed restore changes nothing: the tenant's current schema stays as it was, and a restore
+    into a new slug leaves no schema, tenant or domain behind.
+    """
+    from django_tenants.utils import schema_exists
+
     from tenants.services import tenant_host
     from tenants.validation import schema_name_for, validate_slug
 
     if backup.kind != Backup.Kind.TENANT:
         raise ValidationError({"backup": "Choose a tenant backup."})
+    if target_slug is not None and not isinstance(target_slug, str):
+        raise ValidationError({"slug": "A slug is a string."})
     with tempfile.TemporaryDirectory() as scratch:
         dump = _fetch(backup.location, Path(scratch) / "tenant.dump")
         rows_location = backup.location[: -len(".dump")] + ".json"
         rows = json.loads(_fetch(rows_location, Path(scratch) / "public.json").read_text())
         source = next(row for row in rows if row["model"] == "tenants.tenant")
         source_schema = source["fields"]["schema_name"]
+        if connection.in_atomic_block:
+            # pg_restore works in its own session: it would wait forever on this transaction's schema locks.
+            raise RuntimeError("restore_tenant must not run inside a transaction.")
         if target_slug is None or target_slug == backup.tenant_slug:
-            tenant = Tenant.objects.get(slug=backup.tenant_slug)
-            with connection.cursor() as cursor:
-                cursor.execute(f"DROP SCHEMA IF EXISTS {connection.ops.quote_name(tenant.schema_name)} CASCADE")
-            _restore_schema(dump, source_schema, _db_args())
-            if tenant.status == Tenant.Status.ARCHIVED:
-                tenant.status = Tenant.Status.ACTIVE
-                tenant.save(update_fields=["status"])
+            tenant = Tenant.objects.filter(slug=backup.tenant_slug).first()
+            if tenant is None or tenant.schema_name != source_schema:
+                raise ValidationError({"backup": f"Tenant “{backup.tenant_slug}” is gone: restore under a new slug."})
+            _schema_replace(dump, source_schema)
+            with transaction.atomic():
+                restored = _public_rows_restore(rows, tenant, copy=False)
+                before = tenant.status
+                if tenant.status == Tenant.Status.ARCHIVED:
+                    tenant.status = Tenant.Status.ACTIVE
+                    tenant.save(update_fields=["status"])
+                _restore_event(backup, tenant, before, restored, actor=actor, actor_email=actor_email, request=request)
             return tenant
         validate_slug(target_slug)
         if Tenant.objects.filter(slug=target_slug).exists():
             raise ValidationError({"slug": f"A tenant with slug “{target_slug}” already exists."})
         target_schema = schema_name_for(target_slug)
+        if schema_exists(target_schema):
+            raise ValidationError({"slug": f"Schema {target_schema} already exists; choose another slug."})
         renamed = Path(scratch) / "renamed.dump"
         scratch_db = f"restore_{_stamp()}"
         admin_args, admin_env = _db_args("postgres")
@@ -249,22 +365,44 @@ def restore_tenant(*, backup: Backup, target_slug: str | None = None) -> Tenant:
             _run(
                 [pg_tool("psql"), *admin_args, "-c", f'DROP DATABASE IF EXISTS "{scratch_db}" WITH (FORCE)'], admin_env
             )
-        with transaction.atomic():
-            from tenants.models import Domain, Plan
+        try:
+            with transaction.atomic():
+                from tenants.models import Domain, Plan
 
-            fields = source["fields"]
-            tenant = Tenant.objects.create(
-                schema_name=target_schema,
-                slug=target_slug,
-                name=f"{fields['name']} (restored)",
-                plan=Plan.objects.filter(pk=fields["plan"]).first(),
-                settings=fields["settings"],
-                status=Tenant.Status.ACTIVE,
-                owner_name=fields["owner_name"],
-                owner_email=fields["owner_email"],
-                owner_squad=fields["owner_squad"],
-                sla=fields["sla"],
-            )
-            Domain.objects.create(domain=tenant_host(target_slug), tenant=tenant, is_primary=True)
-            _restore_schema(renamed, target_schema, _db_args())
+                fields = source["fields"]
+                tenant = Tenant.objects.create(
+                    schema_name=target_schema,
+                    slug=target_slug,
+                    name=f"{fields['name']} (restored)",
+                    plan=Plan.objects.filter(pk=fields["plan"]).first(),
+                    settings=fields["settings"],
+                    status=Tenant.Status.ACTIVE,
+                    owner_name=fields["owner_name"],
+                    owner_email=fields["owner_email"],
+                    owner_squad=fields["owner_squad"],
+                    sla=fields["sla"],
+                )
+                Domain.objects.create(domain=tenant_host(target_slug), tenant=tenant, is_primary=True)
+                restored = _public_rows_restore(rows, tenant, copy=True)
+                _restore_schema(renamed, target_schema, _db_args())
+                _restore_event(backup, tenant, None, restored, actor=actor, actor_email=actor_email, request=request)
+        except BaseException:
+            # pg_restore ran in its own session: its schema outlives this transaction's rollback.
+            with connection.cursor() as cursor:
+                cursor.execute(f"DROP SCHEMA IF EXISTS {connection.ops.quote_name(target_schema)} CASCADE")
+            raise
         return tenant
+
+
+def _restore_event(backup: Backup, tenant: Tenant, before, restored: dict, *, actor, actor_email: str, request) -> None:
+    event_record(
+        action="backup.restored",
+        actor=actor,
+        actor_email=actor_email,
+        tenant=tenant,
+        target_type="backup",
+        target_id=backup.pk,
+        before={"status": before} if before else None,
+        after={"into": tenant.slug, "from": backup.tenant_slug, "location": backup.location, "public_rows": restored},
+        request=request,
+    )

@@ -1,11 +1,14 @@
 """Suspend, resume, archive a tenant; rotate its credentials. Each audited."""
 
+import structlog
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 
 from operations.services import event_record
 from tenants.models import SecretRotation, Tenant
 from tenants.secrets import SecretNotFound, get_secret_store
+
+logger = structlog.get_logger(__name__)
 
 TRANSITIONS = {
     "suspend": ({Tenant.Status.ACTIVE}, Tenant.Status.SUSPENDED, "tenant.suspended"),
@@ -16,6 +19,8 @@ TRANSITIONS = {
 def tenant_transition(*, tenant: Tenant, to: str, actor, reason: str = "", request=None) -> Tenant:
     """suspend (active → suspended) or resume (suspended → active): a conditional update, audited."""
     sources, target, action = TRANSITIONS[to]
+    if not isinstance(reason, str):
+        raise ValidationError({"reason": "The reason must be text."})
     with transaction.atomic():
         locked = Tenant.objects.select_for_update().get(pk=tenant.pk)
         if locked.status not in sources:
@@ -42,7 +47,7 @@ def tenant_archive(*, tenant: Tenant, actor, request=None) -> Tenant:
 
     if tenant.is_public or tenant.status == Tenant.Status.ARCHIVED:
         raise ValidationError({"status": "This tenant cannot be archived."})
-    backup = backup_tenant(tenant=tenant)
+    backup = backup_tenant(tenant=tenant, actor=actor, request=request)
     if not backup.verified:
         raise ValidationError({"backup": "The final backup could not be verified; nothing was dropped."})
     with transaction.atomic():
@@ -67,6 +72,8 @@ def tenant_archive(*, tenant: Tenant, actor, request=None) -> Tenant:
 
 # The platform's own per-tenant credentials; integration tokens rotate through RESET_TOKEN.
 ROTATABLE_KINDS = ("jwt", "webhook", "owner-password")
+# What the schedule rotates: platform keys only. The owner's password is theirs once they have set it.
+SCHEDULED_KINDS = ("jwt", "webhook")
 
 
 def tenant_secrets(tenant: Tenant) -> list:
@@ -87,40 +94,53 @@ def credential_rotate(
 ):
     """A new random version of one of the tenant's secrets; the old one is superseded. History keeps no values.
 
-    Rotating the owner's initial password also sets it on the account, so the old one stops working.
+    Rotating the owner's password (on demand only) sets the new random value on the owner's account, so
+    the old password stops working, and e-mails the owner a set-password link (never the password).
     """
-    if secret_name not in tenant_secret_names(tenant):
-        raise ValidationError({"secret": f"“{secret_name}” is not a secret of {tenant.slug}."})
-    store = get_secret_store()
-    try:
-        meta = store.rotate(secret_name, actor=actor_email)
-    except SecretNotFound:
-        raise ValidationError({"secret": f"“{secret_name}” no longer exists."}) from None
-    if secret_name.endswith("/owner-initial-password"):
-        from accounts.models import User
+    from tenants.tasks import owner_set_password_email_enqueue
 
-        owner = User.objects.filter(email=tenant.owner_email).first()
-        if owner is not None:
-            owner.set_password(store.get(secret_name).reveal())
-            owner.save(update_fields=["password"])
-    SecretRotation.objects.create(
-        tenant=tenant, secret_name=secret_name, version=meta.version, requested_by=actor_email, reason=reason
-    )
-    event_record(
-        action="tenant.secret_rotated",
-        actor=actor,
-        actor_email=actor_email,
-        tenant=tenant,
-        target_type="secret",
-        target_id=secret_name,
-        after={"version": meta.version, "reason": reason},
-        request=request,
-    )
+    metas = {meta.name: meta for meta in tenant_secrets(tenant)}
+    if secret_name not in metas:
+        raise ValidationError({"secret": f"“{secret_name}” is not a secret of {tenant.slug}."})
+    is_owner_password = metas[secret_name].tags.get("kind") == "owner-password"
+    if is_owner_password and reason == "scheduled":
+        raise ValidationError({"secret": "The owner's password is never rotated on a schedule."})
+    store = get_secret_store()
+    with transaction.atomic():
+        try:
+            meta = store.rotate(secret_name, actor=actor_email)
+        except SecretNotFound:
+            raise ValidationError({"secret": f"“{secret_name}” no longer exists."}) from None
+        owner = None
+        if is_owner_password:
+            from accounts.models import User
+
+            owner = User.objects.filter(email=tenant.owner_email, memberships__tenant=tenant).first()
+            if owner is not None:
+                owner.set_password(store.get(secret_name).reveal())
+                owner.save(update_fields=["password"])
+                owner_set_password_email_enqueue(user_id=owner.pk, tenant_id=tenant.pk)
+        SecretRotation.objects.create(
+            tenant=tenant, secret_name=secret_name, version=meta.version, requested_by=actor_email, reason=reason
+        )
+        after = {"version": meta.version, "reason": reason}
+        if is_owner_password:
+            after["set_password_link_sent"] = owner is not None
+        event_record(
+            action="tenant.secret_rotated",
+            actor=actor,
+            actor_email=actor_email,
+            tenant=tenant,
+            target_type="secret",
+            target_id=secret_name,
+            after=after,
+            request=request,
+        )
     return meta
 
 
 def scheduled_rotations(*, max_age_days: int) -> int:
-    """Rotate every tenant secret whose current version is older than `max_age_days` (beat)."""
+    """Rotate every platform key (JWT signing, webhook) older than `max_age_days` (beat); never the owner's password."""
     from datetime import timedelta
 
     from django.utils import timezone
@@ -129,7 +149,11 @@ def scheduled_rotations(*, max_age_days: int) -> int:
     rotated = 0
     for tenant in Tenant.objects.customers().filter(status=Tenant.Status.ACTIVE):
         for meta in tenant_secrets(tenant):
-            if meta.created_at and meta.created_at < cutoff:
-                credential_rotate(tenant=tenant, secret_name=meta.name, actor_email="scheduler", reason="scheduled")
+            if meta.tags.get("kind") in SCHEDULED_KINDS and meta.created_at and meta.created_at < cutoff:
+                try:
+                    credential_rotate(tenant=tenant, secret_name=meta.name, actor_email="scheduler", reason="scheduled")
+                except ValidationError as error:  # one secret gone since listing must not stop the others
+                    logger.warning("scheduled_rotation_failed", secret=meta.name, error=str(error))
+                    continue
                 rotated += 1
     return rotated

@@ -10,7 +10,7 @@ import time
 
 import structlog
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import connection
 from django.test import Client
 from django.utils import timezone
 from django_tenants.utils import schema_exists, tenant_context
@@ -48,6 +48,41 @@ def secret_names(slug: str) -> dict[str, str]:
         "webhook": f"tenant/{slug}/webhook-api-key",
         "owner_password": f"tenant/{slug}/owner-initial-password",
     }
+
+
+def _contacts_clean(contacts) -> tuple[list[dict], list[str]]:
+    """Handover contacts as {name, email, role}; the problems, by position, without echoing the values.
+
+    A contact is a {name, email, role} object (API) or a "name, e-mail[, role]" line (panel, command).
+    """
+    from django.core.validators import validate_email
+
+    if not isinstance(contacts, list):
+        return [], ["Give a list of contacts."]
+    cleaned, problems = [], []
+    for number, contact in enumerate(contacts, start=1):
+        if isinstance(contact, str):
+            parts = [part.strip() for part in contact.split(",")]
+            if len(parts) not in (2, 3):
+                problems.append(f"Contact {number}: write it as name, e-mail[, role].")
+                continue
+            contact = dict(zip(("name", "email", "role"), parts, strict=False))
+        if not isinstance(contact, dict) or not all(
+            isinstance(contact.get(key, ""), str) for key in ("name", "email", "role")
+        ):
+            problems.append(f"Contact {number}: give a name, an e-mail and optionally a role, as text.")
+            continue
+        name, email, role = (contact.get(key, "").strip() for key in ("name", "email", "role"))
+        try:
+            validate_email(email)
+        except ValidationError:
+            problems.append(f"Contact {number}: enter a valid e-mail address.")
+            continue
+        if not name:
+            problems.append(f"Contact {number}: the name is required.")
+            continue
+        cleaned.append({"name": name, "email": email.lower(), "role": role[:100]})
+    return cleaned, problems
 
 
 def provisioning_request(
@@ -89,6 +124,9 @@ def provisioning_request(
         errors["owner_name"] = ["The owner's name is required."]
     if sla not in Tenant.Sla.values:
         errors["sla"] = [f"One of {', '.join(Tenant.Sla.values)}."]
+    contacts, contact_problems = _contacts_clean(contacts if contacts is not None else [])
+    if contact_problems:
+        errors["contacts"] = contact_problems
     if errors:
         raise ValidationError(errors)
     run = ProvisioningRun.objects.create(
@@ -99,7 +137,7 @@ def provisioning_request(
         owner_email=owner_email.strip().lower(),
         owner_squad=owner_squad,
         sla=sla,
-        contacts=contacts or [],
+        contacts=contacts,
         requested_by=requested_by,
         steps=[{"name": step, "status": "pending", "log": []} for step in STEP_NAMES],
     )
@@ -171,27 +209,26 @@ def provisioning_run(run_id) -> ProvisioningRun:
     except Exception as exc:
         message = str(exc) if isinstance(exc, StepFailed | ValidationError) else f"{type(exc).__name__}: {exc}"
         logger.warning("provisioning_failed", slug=run.slug, step=current, error=message)
-        recorder.log(current, f"failed: {message}")
-        recorder.finish(current, "failed", time.perf_counter())
+        try:
+            recorder.log(current, f"failed: {message}")
+            recorder.finish(current, "failed", time.perf_counter())
+        except Exception as record_exc:
+            logger.warning("provisioning_record_failed", slug=run.slug, error=type(record_exc).__name__)
         _rollback(run, recorder, created)
-        ProvisioningRun.objects.filter(pk=run.pk).update(
-            status=ProvisioningRun.Status.FAILED,
-            error=message[:2000],
-            failed_step=current,
-            finished_at=timezone.now(),
-            tenant=None,
-        )
-        event_record(
-            action="tenant.provisioning_failed",
-            actor=run.requested_by,
-            target_type="provisioning_run",
-            target_id=run.pk,
-            after={"slug": run.slug, "step": current, "error": message[:500]},
-        )
+        _run_fail(run, step=current, message=message)
     else:
         ProvisioningRun.objects.filter(pk=run.pk).update(
             status=ProvisioningRun.Status.SUCCEEDED, finished_at=timezone.now()
         )
+        # Only now, and from a task with retries: a failed run must not invite anyone, the smoke test's login
+        # would void an earlier link, and an SMTP outage must not undo a working tenant.
+        from tenants.tasks import owner_set_password_email_enqueue
+
+        try:
+            owner = User.objects.get(email=run.owner_email)
+            owner_set_password_email_enqueue(user_id=owner.pk, tenant_id=created["tenant"].pk)
+        except Exception as exc:
+            logger.warning("owner_set_password_email_not_queued", slug=run.slug, error=type(exc).__name__)
     finally:
         # The smoke test's requests leave the connection in the new tenant's schema.
         connection.set_schema_to_public()
@@ -344,34 +381,131 @@ def step_activate(run, recorder, created):
         target_id=tenant.pk,
         after={"slug": tenant.slug, "plan": run.plan.code, "run": str(run.pk)},
     )
-    # Only now: a failed run must not invite anyone, and the smoke test's login would void an earlier link.
-    from accounts.services import set_password_email_send
-
-    owner = User.objects.get(email=run.owner_email)
-    transaction.on_commit(lambda: set_password_email_send(user=owner, tenant=tenant))
-    recorder.log("activate", f"tenant is active; set-password link e-mailed to {owner.email}")
+    recorder.log("activate", "tenant is active; the owner's set-password link is queued once the run has succeeded")
 
 
-def _rollback(run, recorder, created) -> None:
-    """Undo what this run created, newest first; each undo is attempted even if another fails."""
+def _run_fail(run: ProvisioningRun, *, step: str, message: str, action: str = "tenant.provisioning_failed") -> None:
+    ProvisioningRun.objects.filter(pk=run.pk).update(
+        status=ProvisioningRun.Status.FAILED,
+        error=message[:2000],
+        failed_step=step,
+        finished_at=timezone.now(),
+        tenant=None,
+    )
+    event_record(
+        action=action,
+        actor=run.requested_by,
+        target_type="provisioning_run",
+        target_id=run.pk,
+        after={"slug": run.slug, "step": step, "error": message[:500]},
+    )
+
+
+def _rollback(run, recorder, created) -> list[str]:
+    """Undo what this run created, newest first; each undo is attempted (and a failure logged) even if another fails.
+
+    Returns the undo steps that failed, named, so the run's log says what may be left behind.
+    """
+    connection.set_schema_to_public()
     store = get_secret_store()
     tenant = created.get("tenant")
-    for name in reversed(created["secrets"]):
-        try:
-            store.delete(name)
-        except Exception as exc:
-            logger.warning("rollback_secret_failed", secret=name, error=type(exc).__name__)
-    if tenant is not None:
-        Membership.objects.filter(tenant_id=tenant.pk).delete()
     owner = created.get("owner")
-    if owner is not None:
-        User.objects.filter(pk=owner.pk).delete()
-    if tenant is not None:
+
+    def drop_schema():
         if schema_exists(tenant.schema_name):
             with connection.cursor() as cursor:
                 # Deferred foreign keys checked now: a schema with pending trigger events cannot be dropped.
                 cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
                 cursor.execute(f"DROP SCHEMA {connection.ops.quote_name(tenant.schema_name)} CASCADE")
-        Tenant.objects.filter(pk=tenant.pk).delete()  # its domain goes with it
-    recorder.log(recorder.run.steps[0]["name"], "rolled back: schema, rows, domain, secrets and owner account removed")
+
+    undo = [(f"secret {name}", lambda name=name: store.delete(name)) for name in reversed(created["secrets"])]
+    if tenant is not None:
+        undo.append(("memberships", lambda: Membership.objects.filter(tenant_id=tenant.pk).delete()))
+    if owner is not None:
+        undo.append(("owner account", lambda: User.objects.filter(pk=owner.pk).delete()))
+    if tenant is not None:
+        undo.append(("schema", drop_schema))
+        undo.append(("tenant and domain", lambda: Tenant.objects.filter(pk=tenant.pk).delete()))
+    failed = []
+    for what, action in undo:
+        try:
+            action()
+        except Exception as exc:
+            failed.append(what)
+            logger.warning("provisioning_rollback_step_failed", slug=run.slug, undo=what, error=type(exc).__name__)
     connection.set_schema_to_public()
+    line = (
+        f"rolled back, except: {', '.join(failed)}"
+        if failed
+        else "rolled back: schema, rows, domain, secrets and owner account removed"
+    )
+    try:
+        recorder.log(recorder.run.steps[0]["name"], line)
+    except Exception as exc:
+        logger.warning("provisioning_record_failed", slug=run.slug, error=type(exc).__name__)
+    return failed
+
+
+def provisioning_reap(*, now=None) -> int:
+    """Runs RUNNING longer than PROVISIONING_TIMEOUT_SECONDS (their worker died) → failed, what exists rolled back.
+
+    A run whose worker still holds the slug's advisory lock is alive, however slow, and is left alone.
+    """
+    from datetime import timedelta
+
+    from django.conf import settings
+
+    now = now or timezone.now()
+    seconds = settings.PROVISIONING_TIMEOUT_SECONDS
+    stale = ProvisioningRun.objects.filter(
+        status=ProvisioningRun.Status.RUNNING, started_at__lt=now - timedelta(seconds=seconds)
+    ).select_related("requested_by", "tenant")
+    reaped = 0
+    for run in stale:
+        key = f"provision:{run.slug}"
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_try_advisory_lock(hashtext(%s))", [key])
+            if not cursor.fetchone()[0]:
+                continue
+        try:
+            claimed = ProvisioningRun.objects.filter(pk=run.pk, status=ProvisioningRun.Status.RUNNING).update(
+                status=ProvisioningRun.Status.FAILED, finished_at=now
+            )
+            if not claimed:
+                continue
+            step = next((s["name"] for s in run.steps if s["status"] == "running"), STEP_NAMES[0])
+            recorder = _Recorder(run)
+            recorder.log(step, f"failed: worker lost (still running after {seconds} s)")
+            recorder.step(step)["status"] = "failed"
+            _rollback(run, recorder, _created_by(run))
+            _run_fail(
+                run,
+                step=step,
+                message=f"Worker lost: still running after {seconds} s; rolled back. Retry the request.",
+                action="tenant.provisioning_reaped",
+            )
+            reaped += 1
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(hashtext(%s))", [key])
+    return reaped
+
+
+def _created_by(run: ProvisioningRun) -> dict:
+    """What a dead run left behind, read back from the database and the secret store."""
+    tenant = run.tenant
+    if tenant is None:  # the worker may have died between creating the tenant and noting it on the run
+        tenant = Tenant.objects.filter(
+            slug=run.slug, status=Tenant.Status.PROVISIONING, created_at__gte=run.started_at
+        ).first()
+    if tenant is not None and tenant.status != Tenant.Status.PROVISIONING:
+        tenant = None  # never undo a tenant that made it to active
+    created: dict = {"secrets": [], "tenant": tenant}
+    if tenant is not None:
+        store = get_secret_store()
+        created["secrets"] = [name for name in secret_names(run.slug).values() if store.exists(name)]
+        # The owner account is the run's only if it was made during the run and belongs to nothing else.
+        owner = User.objects.filter(email=run.owner_email, date_joined__gte=run.started_at).first()
+        if owner is not None and not Membership.objects.filter(user=owner).exclude(tenant_id=tenant.pk).exists():
+            created["owner"] = owner
+    return created

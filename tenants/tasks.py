@@ -1,7 +1,10 @@
+import structlog
 from django.core.cache import cache
 from django.db import connection
 
 from alquimista.celery import app, tenant_task
+
+logger = structlog.get_logger(__name__)
 
 
 @tenant_task(name="tenants.ping")
@@ -22,7 +25,7 @@ def provision_tenant(run_id: str) -> str:
 def backup_all_task() -> str:
     from tenants.backups import backup_all
 
-    return backup_all().location
+    return backup_all(actor_email="scheduler").location
 
 
 @app.task(name="tenants.rotate_credentials")
@@ -32,3 +35,38 @@ def rotate_credentials_task() -> int:
     from tenants.lifecycle import scheduled_rotations
 
     return scheduled_rotations(max_age_days=settings.CREDENTIAL_ROTATION_DAYS)
+
+
+@app.task(name="tenants.owner_set_password_email", autoretry_for=(Exception,), retry_backoff=60, max_retries=5)
+def owner_set_password_email(user_id: int, tenant_id: int) -> bool:
+    """E-mail a tenant's owner a set-password link (never a password). Retried: SMTP may be down for a while."""
+    from accounts.models import User
+    from accounts.services import set_password_email_send
+    from tenants.models import Tenant
+
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    tenant = Tenant.objects.filter(pk=tenant_id).first()
+    if user is None or tenant is None:
+        return False
+    set_password_email_send(user=user, tenant=tenant)
+    return True
+
+
+def owner_set_password_email_enqueue(*, user_id: int, tenant_id: int) -> None:
+    """Queue the set-password e-mail once the caller's transaction commits; a broker failure is logged, not raised."""
+    from django.db import transaction
+
+    def enqueue():
+        try:
+            owner_set_password_email.delay(user_id, tenant_id)
+        except Exception as exc:
+            logger.warning("owner_set_password_email_not_queued", tenant_id=tenant_id, error=type(exc).__name__)
+
+    transaction.on_commit(enqueue)
+
+
+@app.task(name="tenants.reap_provisioning_runs")
+def reap_provisioning_runs() -> int:
+    from tenants.provisioning import provisioning_reap
+
+    return provisioning_reap()

@@ -60,3 +60,30 @@ def test_secret_versions_show_no_ciphertext(client_for, public_tenant):
     assert page.status_code == 200
     assert b"admin-visible" in page.content
     assert b"the-hidden-value-123" not in page.content and b"ciphertext" not in page.content.lower()
+
+
+def test_the_tenant_change_form_cannot_change_slug_status_or_settings(client_for, public_tenant, acme):
+    from operations.models import OperationalEvent
+
+    url = f"/admin/tenants/tenant/{acme.pk}/change/"
+    admin = client_for(public_tenant, "admin@alquimista.test")
+    page = admin.get(url)
+    assert page.status_code == 200
+    form = page.context["adminform"].form
+    assert not {"slug", "status", "settings"} & set(form.fields)
+    data = {name: form.initial.get(name) or "" for name in form.fields}
+    for formset in page.context["inline_admin_formsets"]:
+        management = formset.formset.management_form
+        data.update({f"{management.prefix}-{key}": value for key, value in management.initial.items()})
+        for inline in formset.formset.forms:
+            data.update({f"{inline.prefix}-{key}": value for key, value in inline.initial.items() if value is not None})
+    settings_before = dict(acme.settings)
+    data.update(name="Acme Renamed", slug="hijacked", status="archived", settings='{"dispatch_enabled": true}')
+
+    response = admin.post(url, data)
+
+    assert response.status_code == 302, response.content[:2000]
+    acme.refresh_from_db()
+    assert acme.name == "Acme Renamed"
+    assert (acme.slug, acme.status, acme.settings) == ("acme", "active", settings_before)
+    assert not OperationalEvent.objects.filter(tenant=acme, action__startswith="tenant.").exists()

@@ -215,3 +215,31 @@ def test_batch_page_queries_do_not_grow_with_the_batch(client_for, public_tenant
 
     assert page.status_code == 200 and page.content.count(b"Batch 1") == 6  # Batch 1, Batch 10…14
     assert len(many.captured_queries) <= len(few.captured_queries)
+
+
+def test_the_provisioning_form_takes_handover_contacts(client_for, public_tenant, django_capture_on_commit_callbacks):
+    client = client_for(public_tenant, "admin@alquimista.test")
+    form = {
+        "name": "Pied Piper",
+        "slug": "pied-piper",
+        "plan": "starter",
+        "owner_name": "Richard",
+        "owner_email": "richard@pp.test",
+        "sla": "standard",
+    }
+    bad = client.post("/app/company/provision", {**form, "slug": "www", "contacts": "Monica Hall\nJared, jared@pp"})
+    assert bad.status_code == 400
+    assert b"Contact 1: write it as name, e-mail[, role]." in bad.content
+    assert b"Contact 2: enter a valid e-mail address." in bad.content and b"is reserved" in bad.content
+    assert not ProvisioningRun.objects.exists()
+
+    with django_capture_on_commit_callbacks():
+        ok = client.post(
+            "/app/company/provision",
+            {**form, "contacts": "Monica Hall, Monica@PP.test, investor\r\n\r\nJared Dunn, jared@pp.test\r\n"},
+        )
+    assert ok.status_code == 302
+    assert ProvisioningRun.objects.get(slug="pied-piper").contacts == [
+        {"name": "Monica Hall", "email": "monica@pp.test", "role": "investor"},
+        {"name": "Jared Dunn", "email": "jared@pp.test", "role": ""},
+    ]

@@ -1,7 +1,5 @@
 """Provisioning runs, rollback at every step, races, rotation, suspension, backup and restore."""
 
-import re
-
 import psycopg
 import pytest
 from django.core import mail
@@ -35,8 +33,25 @@ def no_trace(slug: str) -> None:
     assert not User.objects.filter(email=REQUEST["owner_email"]).exists()
 
 
+@pytest.fixture
+def eager():
+    from alquimista.celery import app
+
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = False
+
+
+def closed_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]  # nothing listens there once the socket is closed
+
+
 @pytest.mark.django_db
-def test_provisioning_end_to_end(django_capture_on_commit_callbacks):
+def test_provisioning_end_to_end(django_capture_on_commit_callbacks, eager):
     admin = User.objects.get(email="admin@alquimista.test")
     run = provisioning_request(**REQUEST, requested_by=admin)
     with django_capture_on_commit_callbacks(execute=True):
@@ -138,13 +153,41 @@ def test_two_runs_for_one_slug_one_wins_the_other_fails_cleanly():
 
 
 @pytest.mark.django_db
-def test_rotating_the_owner_password_stops_the_old_one_and_keeps_history_without_values():
+def test_smtp_down_at_the_end_of_a_run_keeps_the_tenant_and_the_mail_is_retried(
+    settings, eager, django_capture_on_commit_callbacks
+):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", closed_port(), 2
+    with django_capture_on_commit_callbacks(execute=True) as queued:
+        run = provisioning_run(provisioning_request(**REQUEST).pk)
+
+    assert run.status == "succeeded" and run.failed_step == "" and run.error == ""
+    assert len(queued) == 1  # the set-password e-mail, queued once the run had succeeded
+    tenant = Tenant.objects.get(slug="umbrella")
+    assert tenant.status == "active" and schema_exists("umbrella")
+    assert Membership.objects.get(tenant=tenant, user__email="alice@umbrella.test").role == "TENANT_ADMIN"
+    assert len(get_secret_store().list(tags={"tenant": "umbrella"})) == 3
+
+    from tenants.tasks import owner_set_password_email
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"  # SMTP is back: the retry delivers
+    owner = User.objects.get(email="alice@umbrella.test")
+    assert owner_set_password_email.apply(args=[owner.pk, tenant.pk]).get() is True
+    assert len(mail.outbox) == 1 and "http://umbrella.localhost:8000/reset/" in mail.outbox[0].body
+
+
+@pytest.mark.django_db
+def test_rotating_the_owner_password_stops_the_old_one_and_keeps_history_without_values(
+    eager, django_capture_on_commit_callbacks
+):
     run = provisioning_run(provisioning_request(**REQUEST).pk)
     tenant = run.tenant
     name = secret_names("umbrella")["owner_password"]
     old = get_secret_store().get(name).reveal()
+    mail.outbox.clear()
 
-    meta = credential_rotate(tenant=tenant, secret_name=name, actor_email="admin@alquimista.test")
+    with django_capture_on_commit_callbacks(execute=True):
+        meta = credential_rotate(tenant=tenant, secret_name=name, actor_email="admin@alquimista.test")
 
     new = get_secret_store().get(name).reveal()
 
@@ -156,8 +199,59 @@ def test_rotating_the_owner_password_stops_the_old_one_and_keeps_history_without
     history = SecretRotation.objects.get(tenant=tenant)
     assert (history.secret_name, history.version, history.requested_by) == (name, 2, "admin@alquimista.test")
     assert old not in str(history.__dict__) and new not in str(history.__dict__)
+    # The owner gets a set-password link, never the password.
+    assert [message.to for message in mail.outbox] == [["alice@umbrella.test"]]
+    assert "http://umbrella.localhost:8000/reset/" in mail.outbox[0].body
+    assert new not in mail.outbox[0].body and old not in mail.outbox[0].body
+    event = OperationalEvent.objects.get(action="tenant.secret_rotated", tenant=tenant)
+    assert event.target_id == name and event.after == {
+        "version": 2,
+        "reason": "on demand",
+        "set_password_link_sent": True,
+    }
+    assert new not in str(event.__dict__)
     with pytest.raises(ValidationError):
         credential_rotate(tenant=tenant, secret_name="tenant/acme/jwt-signing-key", actor_email="x")
+
+
+@pytest.mark.django_db
+def test_scheduled_rotation_rotates_old_platform_keys_only_and_leaves_the_owner_password_alone(settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tenants.secrets.models import SecretVersion
+    from tenants.tasks import rotate_credentials_task
+
+    run = provisioning_run(provisioning_request(**REQUEST).pk)
+    owner = User.objects.get(email="alice@umbrella.test")
+    owner.set_password("chosen-by-alice-1")
+    owner.save(update_fields=["password"])
+    SecretVersion.objects.filter(name__startswith="tenant/umbrella/").update(
+        created_at=timezone.now() - timedelta(days=settings.CREDENTIAL_ROTATION_DAYS + 1)
+    )
+    fresh = {meta.name: meta.version for meta in get_secret_store().list(tags={"tenant": "acme"})}
+
+    assert rotate_credentials_task.apply().get() == 2
+
+    names = secret_names("umbrella")
+    versions = {meta.name: meta.version for meta in get_secret_store().list(tags={"tenant": "umbrella"})}
+    assert versions == {names["jwt"]: 2, names["webhook"]: 2, names["owner_password"]: 1}
+    assert {meta.name: meta.version for meta in get_secret_store().list(tags={"tenant": "acme"})} == fresh
+    assert sorted(
+        SecretRotation.objects.filter(tenant=run.tenant).values_list("secret_name", "requested_by", "reason")
+    ) == [
+        (names["jwt"], "scheduler", "scheduled"),
+        (names["webhook"], "scheduler", "scheduled"),
+    ]
+    login = Client(HTTP_HOST="umbrella.localhost").post(
+        "/login/", {"username": "alice@umbrella.test", "password": "chosen-by-alice-1"}
+    )
+    assert login.status_code == 302  # the password the owner chose still works
+    with pytest.raises(ValidationError):
+        credential_rotate(
+            tenant=run.tenant, secret_name=names["owner_password"], actor_email="scheduler", reason="scheduled"
+        )
 
 
 @pytest.mark.django_db
@@ -198,41 +292,99 @@ def test_audit_isolation_command_passes_and_catches_a_leak(transactional_db_free
             cursor.execute("DROP TABLE public.integrations_integration")
 
 
-def rows_of(tenant) -> dict:
-    with tenant_context(tenant), connection.cursor() as cursor:
-        result = {}
-        for table in ("agents_tenantagent", "integrations_integration", "usage_agentrequest"):
-            cursor.execute(f"SELECT * FROM {table} ORDER BY id")
-            result[table] = cursor.fetchall()
-        return result
+def test_a_real_slug_race_one_run_wins_the_other_fails_cleanly(transactional_db_free):
+    import threading
 
+    from django.db import connections
 
-def test_backup_destroy_restore_gives_back_every_row(transactional_db_free, tmp_path, settings):
-    from tenants.backups import backup_all, backup_tenant, restore_tenant
+    from tenants.models import ProvisioningRun
 
-    settings.BACKUP_DIR = str(tmp_path)
-    initech = Tenant.objects.get(slug="initech")
-    before = rows_of(initech)
-    backup = backup_tenant(tenant=initech)
-    full = backup_all()
+    runs = [provisioning_request(**REQUEST).pk, provisioning_request(**REQUEST).pk]
+    start, results = threading.Barrier(2), {}
+
+    def worker(run_id):
+        try:
+            start.wait()
+            results[run_id] = provisioning_run(run_id)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker, args=[run_id]) for run_id in runs]
     try:
-        assert backup.verified and backup.entries > 0 and full.verified and full.size_bytes > backup.size_bytes
-        with tenant_context(initech), connection.cursor() as cursor:
-            cursor.execute("DELETE FROM usage_agentrequest; DELETE FROM integrations_integration")
-        assert rows_of(initech)["usage_agentrequest"] == []
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
 
-        restore_tenant(backup=backup)
-        assert rows_of(initech) == before
-
-        copy = restore_tenant(backup=backup, target_slug="initech-copy")
-        assert rows_of(copy) == before and copy.schema_name == "initech_copy"
+        statuses = sorted(run.status for run in results.values())
+        assert statuses == ["failed", "succeeded"]
+        won = next(run for run in results.values() if run.status == "succeeded")
+        lost = next(run for run in results.values() if run.status == "failed")
+        assert lost.tenant_id is None and lost.failed_step in ("prechecks", "schema")
+        assert "in progress" in lost.error or "already exists" in lost.error, lost.error
+        tenant = Tenant.objects.get(slug="umbrella")
+        assert won.tenant_id == tenant.pk and tenant.status == "active"
+        # Nothing of the loser: one schema's worth of secrets at version 1, one owner membership, one audit event.
+        assert sorted((m.name, m.version) for m in get_secret_store().list(tags={"tenant": "umbrella"})) == sorted(
+            (name, 1) for name in secret_names("umbrella").values()
+        )
+        assert list(Membership.objects.filter(tenant=tenant).values_list("user__email", "role")) == [
+            ("alice@umbrella.test", "TENANT_ADMIN")
+        ]
+        assert OperationalEvent.objects.filter(action="tenant.provisioned", tenant=tenant).count() == 1
+        assert schema_exists("umbrella")
     finally:
-        from tenants.models import Backup
+        connection.set_schema_to_public()
+        with connection.cursor() as cursor:
+            cursor.execute("DROP SCHEMA IF EXISTS umbrella CASCADE")
+        for meta in get_secret_store().list(tags={"tenant": "umbrella"}):
+            get_secret_store().delete(meta.name)
+        Tenant.objects.filter(slug="umbrella").delete()
+        User.objects.filter(email=REQUEST["owner_email"]).delete()
+        ProvisioningRun.objects.filter(pk__in=runs).delete()
 
-        copy = Tenant.objects.filter(slug="initech-copy").first()
-        if copy is not None:
-            with connection.cursor() as cursor:
-                cursor.execute("DROP SCHEMA IF EXISTS initech_copy CASCADE")
-            copy.delete()
-        Backup.objects.filter(pk__in=[backup.pk, full.pk]).delete()
-    assert re.match(r".*/tenants/initech/\d+T\d+\.dump$", backup.location)
+
+@pytest.mark.django_db
+def test_the_reaper_finds_a_tenant_the_dead_run_created_but_had_not_noted_yet():
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tenants.models import ProvisioningRun
+    from tenants.provisioning import provisioning_reap
+
+    run = provisioning_request(**REQUEST)
+    ProvisioningRun.objects.filter(pk=run.pk).update(status="running", started_at=timezone.now() - timedelta(hours=1))
+    run.refresh_from_db()
+    provisioning.step_schema(run, provisioning._Recorder(run), {"secrets": []})
+    ProvisioningRun.objects.filter(pk=run.pk).update(tenant=None)  # died before the run row said so
+    assert Tenant.objects.filter(slug="umbrella", status="provisioning").exists()
+
+    assert provisioning_reap() == 1
+    no_trace("umbrella")
+
+
+@pytest.mark.django_db
+def test_scheduled_rotation_goes_on_when_one_secret_fails(settings, monkeypatch):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tenants import lifecycle
+    from tenants.secrets.models import SecretVersion
+
+    provisioning_run(provisioning_request(**REQUEST).pk)
+    SecretVersion.objects.filter(name__startswith="tenant/umbrella/").update(
+        created_at=timezone.now() - timedelta(days=settings.CREDENTIAL_ROTATION_DAYS + 1)
+    )
+    names = secret_names("umbrella")
+    original = lifecycle.credential_rotate
+
+    def jwt_gone(**kwargs):
+        if kwargs["secret_name"] == names["jwt"]:
+            raise ValidationError({"secret": "no longer exists."})
+        return original(**kwargs)
+
+    monkeypatch.setattr(lifecycle, "credential_rotate", jwt_gone)
+    assert lifecycle.scheduled_rotations(max_age_days=settings.CREDENTIAL_ROTATION_DAYS) == 1
+    assert get_secret_store().list(tags={"tenant": "umbrella", "kind": "webhook"})[0].version == 2

@@ -61,3 +61,49 @@ def test_suspend_and_resume_through_the_api(client_for, public_tenant, acme):
     assert post(admin, f"/api/internal/tenants/{acme.pk}/suspend", {"reason": "unpaid"}).json()["status"] == "suspended"
     assert post(admin, f"/api/internal/tenants/{acme.pk}/suspend").status_code == 400
     assert post(admin, f"/api/internal/tenants/{acme.pk}/resume").json()["status"] == "active"
+
+
+def test_a_reason_that_is_not_text_is_a_400_naming_it_and_nothing_changes(client_for, public_tenant, acme):
+    from operations.models import OperationalEvent
+
+    admin = client_for(public_tenant, "admin@alquimista.test")
+    for reason in (42, ["unpaid"], {"why": "unpaid"}):
+        response = post(admin, f"/api/internal/tenants/{acme.pk}/suspend", {"reason": reason})
+        assert response.status_code == 400 and list(response.json()["error"]["fields"]) == ["reason"]
+    acme.refresh_from_db()
+    assert acme.status == "active"
+    assert not OperationalEvent.objects.filter(action="tenant.suspended", tenant=acme).exists()
+
+
+def test_a_json_list_as_the_body_of_any_lifecycle_post_is_a_400(client_for, public_tenant, acme):
+    from tenants.models import Backup
+
+    admin = client_for(public_tenant, "admin@alquimista.test")
+    backup = Backup.objects.create(kind=Backup.Kind.TENANT, tenant_slug="acme", location="/nowhere/acme.dump")
+    before = Backup.objects.count()
+    paths = [
+        *(f"/api/internal/tenants/{acme.pk}/{action}" for action in ("suspend", "resume", "archive")),
+        f"/api/internal/tenants/{acme.pk}/secrets",
+        f"/api/internal/tenants/{acme.pk}/backups",
+        "/api/internal/backups",
+        f"/api/internal/backups/{backup.pk}/restore",
+    ]
+    for path in paths:
+        response = admin.post(path, "[1, 2]", content_type="application/json")
+        assert response.status_code == 400, path
+        assert list(response.json()["error"]["fields"]) == ["body"], path
+    provision = admin.post("/api/internal/tenants", "[1, 2]", content_type="application/json")
+    assert provision.status_code == 400
+    acme.refresh_from_db()
+    assert acme.status == "active" and Backup.objects.count() == before
+
+
+def test_a_restore_slug_that_is_not_a_string_is_a_400_naming_it(client_for, public_tenant):
+    from tenants.models import Backup
+
+    admin = client_for(public_tenant, "admin@alquimista.test")
+    backup = Backup.objects.create(kind=Backup.Kind.TENANT, tenant_slug="acme", location="/nowhere/acme.dump")
+    for slug in (["acme-copy"], 7, False, {}):
+        response = post(admin, f"/api/internal/backups/{backup.pk}/restore", {"slug": slug})
+        assert response.status_code == 400 and list(response.json()["error"]["fields"]) == ["slug"], slug
+    assert not Tenant.objects.filter(slug="acme-copy").exists()

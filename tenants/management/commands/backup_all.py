@@ -10,7 +10,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         try:
-            backup = backup_all()
+            backup = backup_all(actor_email="manage.py backup_all")
         except ValidationError as error:
             raise command_error(error) from None
         self.stdout.write(f"{backup.location}  {backup.size_bytes} bytes, {backup.entries} entries, verified")

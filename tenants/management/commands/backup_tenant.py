@@ -17,7 +17,7 @@ class Command(BaseCommand):
         if tenant is None:
             raise CommandError(f"No tenant with slug {slug!r}.")
         try:
-            backup = backup_tenant(tenant=tenant)
+            backup = backup_tenant(tenant=tenant, actor_email="manage.py backup_tenant")
         except ValidationError as error:
             raise command_error(error) from None
         self.stdout.write(f"backup {backup.pk}: {backup.location}  {backup.size_bytes} bytes, verified")

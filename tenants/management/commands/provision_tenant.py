@@ -17,6 +17,13 @@ class Command(BaseCommand):
         parser.add_argument("--owner-email", required=True)
         parser.add_argument("--owner-squad", default="")
         parser.add_argument("--sla", default=Tenant.Sla.STANDARD, choices=Tenant.Sla.values)
+        parser.add_argument(
+            "--contact",
+            action="append",
+            default=[],
+            metavar="'NAME, E-MAIL[, ROLE]'",
+            help="a handover contact (repeat for more)",
+        )
 
     def handle(self, *args, **options):
         try:
@@ -28,6 +35,7 @@ class Command(BaseCommand):
                 owner_email=options["owner_email"],
                 owner_squad=options["owner_squad"],
                 sla=options["sla"],
+                contacts=options["contact"],
             )
         except ValidationError as error:
             raise command_error(error) from None

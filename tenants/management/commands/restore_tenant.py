@@ -18,7 +18,7 @@ class Command(BaseCommand):
         if backup is None:
             raise CommandError(f"No tenant backup {backup_id}.")
         try:
-            tenant = restore_tenant(backup=backup, target_slug=target)
+            tenant = restore_tenant(backup=backup, target_slug=target, actor_email="manage.py restore_tenant")
         except ValidationError as error:
             raise command_error(error) from None
         self.stdout.write(f"restored into {tenant.slug}")
