@@ -20,6 +20,8 @@ from accounts.policy import Action, can
 from alquimista.api.params import whole_number
 from operations.commands_models import FINISHED, Command, CommandBatch, CommandStatus, CommandType
 from operations.services import event_record
+from usage.cache import bump as cache_bump
+from usage.cache import tenant_scope
 
 logger = structlog.get_logger(__name__)
 IDEMPOTENCY_WINDOW = timedelta(hours=24)
@@ -295,6 +297,8 @@ def command_run(command_id) -> Command | None:
         command_finish(command=command, error=f"Unexpected error ({type(exc).__name__}); the details are in the logs.")
     else:
         command_finish(command=command, output=output)
+    # Handlers change what the tenant's cached reads show (agents, integrations and their health).
+    cache_bump(tenant_scope(command.tenant))
     command.refresh_from_db()
     return command
 

@@ -168,6 +168,23 @@ def test_restart_agent_counts_and_paused_agents_are_refused(acme, admin):
     assert refused.status == "ERROR" and "paused" in refused.error_message and "resume" in refused.error_message
 
 
+def test_a_finished_command_refreshes_the_tenants_cached_reads(acme, admin, client_for):
+    client = client_for(acme, "admin@acme.test")
+    with tenant_context(acme):
+        agent = TenantAgent.objects.exclude(status="paused").order_by("pk").first()
+
+    def restarts() -> int:
+        rows = client.get("/api/tenant/agents", {"page_size": 200}).json()["results"]
+        return next(row["restart_count"] for row in rows if row["id"] == agent.pk)
+
+    before = restarts()  # now cached
+    command, _ = command_create(
+        tenant=acme, command_type="RESTART_AGENT", parameters={"agent_id": agent.pk}, actor=admin
+    )
+    assert command_run(command.pk).status == "SUCCESS"
+    assert restarts() == before + 1
+
+
 def test_reprocess_queue_is_safe_to_run_twice(acme, admin):
     for _ in range(2):
         command, _ = command_create(
@@ -343,10 +360,14 @@ def test_the_reaper_leaves_a_pending_command_that_is_not_stale(acme, admin, djan
 
 
 def test_reprocess_queue_reports_exact_counts_and_nothing_on_a_second_run(
-    acme, admin, django_capture_on_commit_callbacks
+    acme, admin, django_capture_on_commit_callbacks, settings
 ):
     from dispatch.models import Lead, OutboundMessage
+    from tenants.models import Tenant
 
+    settings.DISPATCH_ENABLED = True  # the outbox is re-driven only for a tenant that may send
+    Tenant.objects.filter(pk=acme.pk).update(settings={**acme.settings, "dispatch_enabled": True})
+    acme.refresh_from_db()
     with tenant_context(acme):
         OutboundMessage.objects.filter(status="failed").update(status="sent")
         lead = Lead.objects.create(name="Reprocess Lead", email="lead@example.test", email_opt_in=True)
