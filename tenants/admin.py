@@ -6,8 +6,15 @@ from tenants.secrets.models import SecretVersion
 
 
 class DomainInline(admin.TabularInline):
+    """Hosts are made with the tenant and follow its slug: shown, never edited by hand."""
+
     model = Domain
     extra = 0
+    can_delete = False
+    readonly_fields = ["domain", "is_primary"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Tenant)
@@ -33,10 +40,9 @@ class TenantAdmin(PolicyModelAdmin):
 
 
 @admin.register(Domain)
-class DomainAdmin(PolicyModelAdmin):
+class DomainAdmin(ReadOnlyPolicyModelAdmin):
     list_display = ["domain", "tenant", "is_primary"]
     search_fields = ["domain", "tenant__name"]
-    autocomplete_fields = ["tenant"]
 
 
 @admin.register(Plan)

@@ -2,6 +2,7 @@
 
 import pytest
 
+from operations.models import OperationalEvent
 from tenants.models import Plan
 
 pytestmark = pytest.mark.django_db
@@ -47,6 +48,23 @@ def test_support_cannot_change_a_plan_and_admin_can(client_for, public_tenant):
     admin = client_for(public_tenant, "admin@alquimista.test").post(url, data)
     plan.refresh_from_db()
     assert admin.status_code == 302 and plan.name == "Starter Plus"
+    event = OperationalEvent.objects.get(action="admin.plan.changed", target_id=str(plan.pk))
+    assert event.actor_email == "admin@alquimista.test"
+    assert list(event.after) == ["fields"]  # field names only, never values
+    assert "name" in event.after["fields"] and "code" not in event.after["fields"]
+
+
+def test_domains_are_read_only_in_the_admin(client_for, public_tenant, acme):
+    from tenants.models import Domain
+
+    domain = Domain.objects.get(tenant=acme, is_primary=True)
+    client = client_for(public_tenant, "admin@alquimista.test")
+    response = client.post(
+        f"/admin/tenants/domain/{domain.pk}/change/", {"domain": "evil.localhost", "tenant": acme.pk}
+    )
+    domain.refresh_from_db()
+    assert response.status_code == 403 and domain.domain == "acme.localhost"
+    assert client.get("/admin/tenants/domain/add/").status_code == 403
 
 
 def test_secret_versions_show_no_ciphertext(client_for, public_tenant):
