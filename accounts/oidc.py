@@ -1,7 +1,7 @@
 """OIDC single sign-on: claims → user, internal role and tenant membership, re-synced at every login.
 
 Groups come from OIDC_GROUPS_CLAIM (default `groups`; Cognito's `cognito:groups` is read
-too). A group named like a role (INTERNAL_ADMIN, …) maps to it, and OIDC_GROUP_ROLE_MAP
+too), in the verified ID token or else in userinfo. A group named like a role (INTERNAL_ADMIN, …) maps to it, and OIDC_GROUP_ROLE_MAP
 adds other names. Tenant roles need the tenant claim (OIDC_TENANT_CLAIM: a slug or id).
 Claims that give no known role are refused before any user row is written.
 """
@@ -48,6 +48,21 @@ def claimed_groups(claims: dict) -> list[str]:
     return list(groups or [])
 
 
+def merged_claims(userinfo: dict, id_token_payload: dict | None) -> dict:
+    """Userinfo plus the verified ID token's claims (absent for bearer tokens).
+
+    Cognito's userInfo leaves out cognito:groups, which only the tokens carry: for groups the
+    ID token wins; other claims come from userinfo when it has them.
+    """
+    if not id_token_payload:
+        return userinfo
+    claims = {**id_token_payload, **userinfo}
+    for name in {settings.OIDC_GROUPS_CLAIM, "cognito:groups"}:
+        if name in id_token_payload:
+            claims[name] = id_token_payload[name]
+    return claims
+
+
 def access_from_claims(claims: dict) -> ClaimedAccess:
     mapping = group_role_map()
     roles = {mapping[group] for group in claimed_groups(claims) if group in mapping}
@@ -78,7 +93,7 @@ class OidcRoleBackend(OIDCAuthenticationBackend):
         cached = self.__dict__.setdefault("_userinfo", {})
         if access_token not in cached:
             cached[access_token] = super().get_userinfo(access_token, id_token, payload)
-        return cached[access_token]
+        return merged_claims(cached[access_token], payload)
 
     def get_or_create_user(self, access_token, id_token, payload):
         claims = self.get_userinfo(access_token, id_token, payload)

@@ -1,6 +1,7 @@
 """OIDC against a real provider process: claims → roles, bearer tokens on the API."""
 
 import time
+from urllib.parse import urlsplit
 
 import pytest
 from django.test import Client
@@ -21,6 +22,9 @@ def oidc_on(provider, settings):
     for name, value in provider.settings_overrides().items():
         setattr(settings, name, value)
     settings.OIDC_ENABLED = True
+    # As settings.py does when OIDC_RP_CLIENT_ID is set.
+    backends = list(settings.AUTHENTICATION_BACKENDS)
+    settings.AUTHENTICATION_BACKENDS = [backends[0], "accounts.oidc.OidcRoleBackend", *backends[1:]]
     return provider
 
 
@@ -119,3 +123,30 @@ def test_removing_the_last_group_revokes_roles_even_though_the_login_is_refused(
     assert bearer(None, token).get("/api/internal/tenants/1/api-keys").status_code == 401
     user = User.objects.get(email="gil@alquimista.test")
     assert user.internal_role is None and not user.is_staff
+
+
+def browserless_sso_login(provider, account_id: str) -> tuple[Client, object]:
+    """The authorization-code flow with the real provider, the browser's part done by requests."""
+    client = Client(HTTP_HOST="localhost")
+    start = client.get("/oidc/authenticate/")
+    assert start.status_code == 302
+    callback = urlsplit(provider.sign_in(start["Location"], account_id))
+    return client, client.get(f"{callback.path}?{callback.query}")
+
+
+def test_cognito_groups_only_in_the_id_token_map_the_role(oidc_on):
+    oidc_on.set_account(
+        "cora",
+        {
+            **claims("cora@alquimista.test", ["INTERNAL_SUPPORT"], claim="cognito:groups"),
+            "_id_token_only": ["cognito:groups"],
+        },
+    )
+    assert "cognito:groups" not in oidc_on.userinfo(oidc_on.mint_access_token("cora")).json()
+
+    client, response = browserless_sso_login(oidc_on, "cora")
+
+    assert response.status_code == 302 and response["Location"] == "/"
+    user = User.objects.get(email="cora@alquimista.test")
+    assert user.internal_role == "INTERNAL_SUPPORT" and user.is_staff
+    assert client.get("/app/company").status_code == 200
