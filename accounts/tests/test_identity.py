@@ -210,3 +210,65 @@ def test_tenant_users_cannot_start_view_as_and_public_tenant_is_refused(client_f
         == 404
     )
     assert not ViewAsSession.objects.exists()
+
+
+@pytest.fixture
+def two_tenant_user(acme, globex):
+    from accounts.roles import Role
+    from accounts.services import membership_set
+
+    user = User.objects.create_user(email="both@two.test", name="Both", password=DEMO_PASSWORD)
+    membership_set(user=user, tenant=acme, role=Role.TENANT_USER)
+    membership_set(user=user, tenant=globex, role=Role.TENANT_ADMIN)
+    return user
+
+
+def follow_login(client, email):
+    """Logs in on the client's host and follows redirects, across hosts (the test client keeps one host)."""
+    response = post_login(client, email, DEMO_PASSWORD)
+    hops = []
+    while response.status_code == 302:
+        location = response["Location"]
+        hops.append(location)
+        if location.startswith("http://"):
+            host, _, path = location.removeprefix("http://").partition("/")
+            client = Client(HTTP_HOST=host.split(":")[0])
+            location = "/" + path
+        response = client.get(location)
+    return hops, response
+
+
+def test_several_memberships_logging_in_on_a_member_host_land_on_its_dashboard(client_for, acme, two_tenant_user):
+    hops, response = follow_login(client_for(acme), "both@two.test")
+
+    assert hops[-1] == "/app/dashboard"
+    assert response.status_code == 200 and response.context["request"].tenant == acme
+
+
+def test_several_memberships_logging_in_on_the_public_host_get_the_chooser(client_for, public_tenant, two_tenant_user):
+    hops, response = follow_login(client_for(public_tenant), "both@two.test")
+
+    assert hops[-1] == "/choose-tenant"
+    assert response.status_code == 200
+    assert [m.tenant.slug for m, _ in response.context["choices"]] == ["acme", "globex"]
+
+
+def test_several_memberships_on_another_tenant_host_go_to_the_chooser_with_a_ticket(
+    client_for, two_tenant_user, public_tenant
+):
+    from tenants.models import Tenant
+
+    initech = Tenant.objects.get(slug="initech")
+    hops, response = follow_login(client_for(initech), "both@two.test")
+
+    assert hops[1].startswith("http://localhost:8000/login/handoff?ticket=")
+    assert hops[-1] == "/choose-tenant"
+    assert response.status_code == 200 and len(response.context["choices"]) == 2
+
+
+def test_staff_logging_in_on_a_tenant_host_are_carried_to_the_company_panel(client_for, acme):
+    hops, response = follow_login(client_for(acme), "support@alquimista.test")
+
+    assert hops[1].startswith("http://localhost:8000/login/handoff?ticket=")
+    assert hops[-1] == "/app/company"
+    assert response.status_code == 200 and response.context["request"].tenant.is_public
