@@ -272,3 +272,28 @@ def test_staff_logging_in_on_a_tenant_host_are_carried_to_the_company_panel(clie
     assert hops[1].startswith("http://localhost:8000/login/handoff?ticket=")
     assert hops[-1] == "/app/company"
     assert response.status_code == 200 and response.context["request"].tenant.is_public
+
+
+def test_behind_a_proxy_the_lockout_and_audit_use_the_forwarded_client_ip(acme, settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+
+    def via_proxy(forwarded: str) -> Client:
+        return Client(HTTP_HOST="acme.localhost", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=forwarded)
+
+    for number in range(settings.AXES_FAILURE_LIMIT):
+        # The client's forged left-hand entry is not trusted; the proxy appended 203.0.113.7.
+        post_login(via_proxy(f"198.51.100.{number}, 203.0.113.7"), f"nobody{number}@acme.test", "wrong-password")
+
+    assert post_login(via_proxy("203.0.113.7"), "admin@acme.test", DEMO_PASSWORD).status_code == 429
+    assert post_login(via_proxy("203.0.113.8"), "user@acme.test", DEMO_PASSWORD).status_code == 302
+    assert OperationalEvent.objects.get(action="auth.login", actor__email="user@acme.test").ip == "203.0.113.8"
+    assert set(OperationalEvent.objects.filter(action="auth.login_failed").values_list("ip", flat=True)) == {
+        "203.0.113.7"
+    }
+
+
+def test_without_trusted_proxies_a_forwarded_header_is_ignored(acme, settings):
+    assert settings.TRUSTED_PROXY_COUNT == 0
+    client = Client(HTTP_HOST="acme.localhost", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="203.0.113.9")
+    post_login(client, "user@acme.test", DEMO_PASSWORD)
+    assert OperationalEvent.objects.get(action="auth.login", actor__email="user@acme.test").ip == "10.0.0.2"
