@@ -22,6 +22,7 @@ app.conf.beat_schedule = {
     "backup-database": {"task": "tenants.backup_all", "schedule": crontab(minute=0, hour=2)},
     "rotate-credentials": {"task": "tenants.rotate_credentials", "schedule": crontab(minute=0, hour=4)},
     "purge-login-handoffs": {"task": "accounts.purge_login_handoffs", "schedule": crontab(minute=17, hour=3)},
+    "close-expired-view-as": {"task": "accounts.close_expired_view_as", "schedule": 60.0},
 }
 
 

@@ -297,3 +297,54 @@ def test_without_trusted_proxies_a_forwarded_header_is_ignored(acme, settings):
     client = Client(HTTP_HOST="acme.localhost", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="203.0.113.9")
     post_login(client, "user@acme.test", DEMO_PASSWORD)
     assert OperationalEvent.objects.get(action="auth.login", actor__email="user@acme.test").ip == "10.0.0.2"
+
+
+def test_expired_view_as_sessions_are_closed_by_the_beat_task(client_for, public_tenant, acme):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from accounts.tasks import close_expired_view_as
+    from alquimista.celery import app
+
+    client = start_view_as(client_for, public_tenant, acme)
+    client.get("/app/dashboard/incidents")
+    ViewAsSession.objects.filter(tenant=acme).update(expires_at=timezone.now() - timedelta(seconds=1))
+    assert app.conf.beat_schedule["close-expired-view-as"]["task"] == close_expired_view_as.name
+
+    assert close_expired_view_as.apply().get() == 1
+    assert close_expired_view_as.apply().get() == 0
+
+    session = ViewAsSession.objects.get(tenant=acme)
+    assert session.end_reason == "expired" and session.ended_at is not None
+    ended = OperationalEvent.objects.get(action="view_as.ended", tenant=acme)
+    assert ended.after["reason"] == "expired"
+    assert ended.after["pages"] == session.pages
+    assert "/app/dashboard/incidents" in [page["path"] for page in ended.after["pages"]]
+
+
+def test_staff_cannot_attach_another_staff_members_view_as_session(client_for, public_tenant, acme):
+    support = start_view_as(client_for, public_tenant, acme)
+    session = ViewAsSession.objects.get(tenant=acme)
+
+    other = client_for(acme, "admin@alquimista.test")
+
+    response = other.get(f"/view-as/begin/{session.pk}")
+
+    assert response.status_code == 302 and response["Location"].endswith("/app/company/tenants")
+    assert "_alq_view_as" not in other.session
+    assert other.get("/app/dashboard").status_code == 404  # staff without a view-as session see no tenant
+    assert support.get("/app/dashboard").status_code == 200
+
+
+def test_view_as_write_refusals_on_the_api_are_json(client_for, public_tenant, acme):
+    client = start_view_as(client_for, public_tenant, acme)
+
+    response = client.post("/api/tenant/api-keys", {"name": "x", "scopes": ["read"]}, content_type="application/json")
+
+    assert response.status_code == 403 and response["Content-Type"] == "application/json"
+    assert response.json() == {
+        "error": {"status": 403, "code": "permission_denied", "message": "Read-only while viewing as the tenant."}
+    }
+    page = client.post("/app/dashboard/api-keys", {"name": "x"})
+    assert page.status_code == 403 and page["Content-Type"].startswith("text/html")
