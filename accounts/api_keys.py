@@ -44,6 +44,9 @@ def api_key_create(*, tenant, name: str, scopes: list[str], actor=None, request=
     name = (name or "").strip()
     if not name:
         raise ValidationError({"name": "Give the key a name."})
+    limit = ApiKey._meta.get_field("name").max_length
+    if len(name) > limit:
+        raise ValidationError({"name": f"Use at most {limit} characters."})
     valid = set(ApiKey.Scope.values)
     if not scopes or not set(scopes) <= valid:
         raise ValidationError({"scopes": f"Choose one or more of: {', '.join(sorted(valid))}."})
