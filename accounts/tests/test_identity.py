@@ -348,3 +348,36 @@ def test_view_as_write_refusals_on_the_api_are_json(client_for, public_tenant, a
     }
     page = client.post("/app/dashboard/api-keys", {"name": "x"})
     assert page.status_code == 403 and page["Content-Type"].startswith("text/html")
+
+
+def test_writes_without_a_csrf_token_are_refused_and_change_nothing(acme, public_tenant):
+    from accounts.models import ApiKey
+    from conftest import log_in_on
+
+    def csrf_client(tenant, email=None) -> Client:
+        client = Client(
+            HTTP_HOST="localhost" if tenant.is_public else f"{tenant.slug}.localhost", enforce_csrf_checks=True
+        )
+        if email:
+            log_in_on(client, tenant, User.objects.get(email=email))
+        return client
+
+    anonymous = csrf_client(acme)
+    admin = csrf_client(acme, "admin@acme.test")
+    staff = csrf_client(public_tenant, "support@alquimista.test")
+    before = OperationalEvent.objects.count()  # the test logins above are audited
+
+    login = anonymous.post("/login/", {"username": "user@acme.test", "password": DEMO_PASSWORD})
+    invite = admin.post("/app/dashboard/users", {"email": "csrf@acme.test", "name": "X", "role": "TENANT_USER"})
+    page_key = admin.post("/app/dashboard/api-keys", {"name": "csrf", "scopes": ["read"]})
+    api_key = admin.post("/api/tenant/api-keys", {"name": "csrf", "scopes": ["read"]}, content_type="application/json")
+    view_as = staff.post(f"/app/company/tenants/{acme.pk}/view-as")
+    logout = admin.post("/logout/")
+
+    assert [r.status_code for r in (login, invite, page_key, api_key, view_as, logout)] == [403] * 6
+    assert "_auth_user_id" not in anonymous.session
+    assert admin.get("/app/dashboard/users").status_code == 200  # still logged in
+    assert not User.objects.filter(email="csrf@acme.test").exists()
+    assert not ApiKey.objects.filter(tenant=acme).exists()
+    assert not ViewAsSession.objects.exists()
+    assert OperationalEvent.objects.count() == before
