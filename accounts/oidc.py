@@ -3,7 +3,8 @@
 Groups come from OIDC_GROUPS_CLAIM (default `groups`; Cognito's `cognito:groups` is read
 too), in the verified ID token or else in userinfo. A group named like a role (INTERNAL_ADMIN, …) maps to it, and OIDC_GROUP_ROLE_MAP
 adds other names. Tenant roles need the tenant claim (OIDC_TENANT_CLAIM: a slug or id).
-Claims that give no known role are refused before any user row is written.
+Claims that give no known role, or say email_verified false, are refused before any user row
+is written.
 """
 
 from dataclasses import dataclass
@@ -48,6 +49,12 @@ def claimed_groups(claims: dict) -> list[str]:
     return list(groups or [])
 
 
+def email_verified(claims: dict) -> bool:
+    """False only when the provider says the e-mail is not verified (Cognito sends "false" as a string)."""
+    verified = claims.get("email_verified", True)
+    return verified is True or str(verified).lower() == "true"
+
+
 def merged_claims(userinfo: dict, id_token_payload: dict | None) -> dict:
     """Userinfo plus the verified ID token's claims (absent for bearer tokens).
 
@@ -86,6 +93,10 @@ class OidcRoleBackend(OIDCAuthenticationBackend):
         return self.UserModel.objects.filter(email__iexact=email) if email else self.UserModel.objects.none()
 
     def verify_claims(self, claims):
+        if not email_verified(claims):
+            if getattr(self, "request", None) is not None:
+                self.request.sso_refusal = "email_unverified"
+            return False
         return super().verify_claims(claims) and access_from_claims(claims).any
 
     def get_userinfo(self, access_token, id_token, payload):
@@ -97,7 +108,7 @@ class OidcRoleBackend(OIDCAuthenticationBackend):
 
     def get_or_create_user(self, access_token, id_token, payload):
         claims = self.get_userinfo(access_token, id_token, payload)
-        if super().verify_claims(claims) and not access_from_claims(claims).any:
+        if email_verified(claims) and super().verify_claims(claims) and not access_from_claims(claims).any:
             # Refused below; but a known user whose last group was removed loses their roles now.
             for user in self.filter_users_by_claims(claims):
                 with transaction.atomic():
@@ -140,4 +151,8 @@ class OidcBearerAuthentication(OIDCAuthentication):
 
 
 class OidcCallbackView(OIDCAuthenticationCallbackView):
-    pass
+    @property
+    def failure_url(self):
+        if getattr(self.request, "sso_refusal", None) == "email_unverified":
+            return "/login/?sso_error=email_unverified"
+        return super().failure_url

@@ -150,3 +150,25 @@ def test_cognito_groups_only_in_the_id_token_map_the_role(oidc_on):
     user = User.objects.get(email="cora@alquimista.test")
     assert user.internal_role == "INTERNAL_SUPPORT" and user.is_staff
     assert client.get("/app/company").status_code == 200
+
+
+@pytest.mark.parametrize("verified", [False, "false"])
+def test_an_unverified_email_is_refused_with_a_clear_page_and_no_user(oidc_on, verified):
+    oidc_on.set_account("una", {**claims("una@alquimista.test", ["INTERNAL_ADMIN"]), "email_verified": verified})
+
+    client, response = browserless_sso_login(oidc_on, "una")
+
+    assert response.status_code == 302 and response["Location"] == "/login/?sso_error=email_unverified"
+    page = client.get(response["Location"]).content.decode()
+    assert "your e-mail address is not verified at the identity provider" in page
+    assert not User.objects.filter(email="una@alquimista.test").exists()
+    assert client.get("/app/company").status_code == 302
+
+
+def test_an_unverified_email_changes_nothing_on_an_existing_user(oidc_on):
+    oidc_on.set_account("sup", {**claims("support@alquimista.test", []), "email_verified": False})
+
+    _, response = browserless_sso_login(oidc_on, "sup")
+
+    assert response["Location"] == "/login/?sso_error=email_unverified"
+    assert User.objects.get(email="support@alquimista.test").internal_role == "INTERNAL_SUPPORT"
