@@ -272,7 +272,8 @@ OIDC_GROUP_ROLE_MAP = env_str("OIDC_GROUP_ROLE_MAP", "")
 OIDC_CREATE_USER = True
 OIDC_DRF_AUTH_BACKEND = "accounts.oidc.OidcRoleBackend"
 OIDC_USE_NONCE = True
-OIDC_STORE_ID_TOKEN = False
+# Kept in the session for id_token_hint at logout (OIDC_OP_LOGOUT_ENDPOINT).
+OIDC_STORE_ID_TOKEN = True
 OIDC_CALLBACK_CLASS = "accounts.oidc.OidcCallbackView"
 OIDC_AUTHENTICATE_CLASS = "mozilla_django_oidc.views.OIDCAuthenticationRequestView"
 LOGIN_REDIRECT_URL_FAILURE = "/login/?sso_error=1"

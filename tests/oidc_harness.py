@@ -202,11 +202,12 @@ class OidcProvider:
             timeout=5,
         )
 
-    def sign_in(self, authorization_url: str, account_id: str) -> str:
+    def sign_in(self, authorization_url: str, account_id: str, session: requests.Session | None = None) -> str:
         """Log ``account_id`` in at the provider without a browser, starting from the RP's
         redirect to the authorization endpoint; returns the provider's redirect back to the RP
-        (a redirect URI with ``code`` and ``state``), not followed."""
-        session = requests.Session()
+        (a redirect URI with ``code`` and ``state``), not followed. Pass ``session`` to keep the
+        provider's cookies (its login session) for later requests."""
+        session = session if session is not None else requests.Session()
         url = authorization_url
         for _step in range(10):
             if any(url.startswith(uri) for uri in self.redirect_uris):

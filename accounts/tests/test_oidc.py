@@ -1,7 +1,7 @@
 """OIDC against a real provider process: claims → roles, bearer tokens on the API."""
 
 import time
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.test import Client
@@ -14,7 +14,11 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(scope="session")
 def provider(oidc_provider_factory, tmp_path_factory):
-    return oidc_provider_factory(["http://localhost/oidc/callback/"], tmp_path_factory.mktemp("oidc"))
+    return oidc_provider_factory(
+        ["http://localhost/oidc/callback/"],
+        tmp_path_factory.mktemp("oidc"),
+        post_logout_redirect_uris=["http://localhost:8000/login/"],
+    )
 
 
 @pytest.fixture
@@ -125,12 +129,12 @@ def test_removing_the_last_group_revokes_roles_even_though_the_login_is_refused(
     assert user.internal_role is None and not user.is_staff
 
 
-def browserless_sso_login(provider, account_id: str) -> tuple[Client, object]:
+def browserless_sso_login(provider, account_id: str, browser=None) -> tuple[Client, object]:
     """The authorization-code flow with the real provider, the browser's part done by requests."""
     client = Client(HTTP_HOST="localhost")
     start = client.get("/oidc/authenticate/")
     assert start.status_code == 302
-    callback = urlsplit(provider.sign_in(start["Location"], account_id))
+    callback = urlsplit(provider.sign_in(start["Location"], account_id, session=browser))
     return client, client.get(f"{callback.path}?{callback.query}")
 
 
@@ -172,3 +176,42 @@ def test_an_unverified_email_changes_nothing_on_an_existing_user(oidc_on):
 
     assert response["Location"] == "/login/?sso_error=email_unverified"
     assert User.objects.get(email="support@alquimista.test").internal_role == "INTERNAL_SUPPORT"
+
+
+def test_logout_of_an_sso_login_ends_the_provider_session(oidc_on, settings):
+    import re
+
+    import requests
+
+    settings.OIDC_OP_LOGOUT_ENDPOINT = oidc_on.discovery["end_session_endpoint"]
+    oidc_on.set_account("lou", claims("lou@alquimista.test", ["INTERNAL_SUPPORT"]))
+    browser = requests.Session()  # keeps the provider's session cookie, as a browser would
+    client, _ = browserless_sso_login(oidc_on, "lou", browser=browser)
+    id_token = client.session["oidc_id_token"]
+
+    response = client.post("/logout/")
+
+    location = urlsplit(response["Location"])
+    assert response.status_code == 302
+    assert f"{location.scheme}://{location.netloc}{location.path}" == settings.OIDC_OP_LOGOUT_ENDPOINT
+    assert parse_qs(location.query) == {
+        "client_id": [oidc_on.client_id],
+        "post_logout_redirect_uri": ["http://localhost:8000/login/"],
+        "id_token_hint": [id_token],
+    }
+    assert "_auth_user_id" not in client.session
+    # At the provider: its (auto-submitted) confirmation, then back to our login page.
+    confirm = browser.get(response["Location"], timeout=5)
+    action = re.search(r'<form id="op.logoutForm" method="post" action="([^"]+)"', confirm.text).group(1)
+    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', confirm.text))
+    back = browser.post(action, data={**fields, "logout": "yes"}, allow_redirects=False, timeout=5)
+    assert back.headers["Location"] == "http://localhost:8000/login/"
+    # The provider session is gone: a new sign-in asks for the login again.
+    again = browser.get(Client(HTTP_HOST="localhost").get("/oidc/authenticate/")["Location"], timeout=5)
+    assert "/interaction/" in again.url and 'name="login"' in again.text
+
+
+def test_logout_of_a_password_login_stays_local(client_for, acme, settings, oidc_on):
+    settings.OIDC_OP_LOGOUT_ENDPOINT = oidc_on.discovery["end_session_endpoint"]
+    response = client_for(acme, "admin@acme.test").post("/logout/")
+    assert response.status_code == 302 and response["Location"] == "/login/"
