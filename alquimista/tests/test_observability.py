@@ -118,7 +118,23 @@ def test_metrics_count_requests_by_view_and_status(client_for, acme, probe_clien
     body = probe_client.get("/metrics").content.decode()
     assert 'alquimista_http_requests_total{method="GET",status="200",view="login"}' in body
     assert "alquimista_http_request_duration_seconds_bucket" in body
-    assert "alquimista_celery_tasks" in body
+
+
+def celery_successes(body: str, task: str) -> float:
+    line = f'alquimista_celery_tasks_total{{outcome="success",task="{task}"}} '
+    return next((float(row.removeprefix(line)) for row in body.splitlines() if row.startswith(line)), 0.0)
+
+
+@pytest.mark.django_db
+def test_metrics_count_celery_task_successes(probe_client):
+    from accounts.tasks import purge_login_handoffs
+
+    before = celery_successes(probe_client.get("/metrics").content.decode(), purge_login_handoffs.name)
+    assert purge_login_handoffs.apply().successful()
+    assert purge_login_handoffs.apply().successful()
+
+    after = celery_successes(probe_client.get("/metrics").content.decode(), purge_login_handoffs.name)
+    assert after - before == 2
 
 
 def test_reset_tokens_and_handoff_tickets_never_reach_the_logs(client_for, acme, caplog):
