@@ -17,6 +17,7 @@ from mozilla_django_oidc.views import OIDCAuthenticationCallbackView
 
 from accounts.models import Membership, User
 from accounts.roles import INTERNAL_ROLES, Role
+from alquimista.api.params import whole_number
 from tenants.models import Tenant
 
 
@@ -81,8 +82,9 @@ def access_from_claims(claims: dict) -> ClaimedAccess:
     reference = str(claims.get(settings.OIDC_TENANT_CLAIM) or "").strip()
     if tenant_role is not None and reference:
         tenants = Tenant.objects.customers().exclude(status=Tenant.Status.ARCHIVED)
+        number = whole_number(reference)
         tenant = tenants.filter(slug=reference).first() or (
-            tenants.filter(pk=reference).first() if reference.isdigit() else None
+            tenants.filter(pk=number).first() if number is not None and number < 2**63 else None
         )
     return ClaimedAccess(internal=internal, tenant=tenant, tenant_role=tenant_role if tenant else None)
 

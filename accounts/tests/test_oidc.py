@@ -113,6 +113,9 @@ def test_tenant_roles_need_a_known_tenant_claim(settings, acme):
     assert access_from_claims({"groups": ["TENANT_ADMIN"], "custom:tenant_id": str(acme.pk)}).tenant == acme
     assert not access_from_claims({"groups": ["TENANT_ADMIN"], "custom:tenant_id": "nope"}).any
     assert not access_from_claims({"groups": ["TENANT_ADMIN"], "custom:tenant_id": "public"}).any
+    for odd in ("²", "٣", "9" * 30, "-1", " "):  # isdigit() accepted "²" and int() then raised
+        assert not access_from_claims({"groups": ["TENANT_ADMIN"], "custom:tenant_id": odd}).any
+    assert access_from_claims({"groups": ["TENANT_ADMIN"], "custom:tenant_id": acme.pk}).tenant == acme
     settings.OIDC_TENANT_CLAIM = "org"
     assert access_from_claims({"groups": ["TENANT_USER"], "org": "acme"}).tenant_role == "TENANT_USER"
 
