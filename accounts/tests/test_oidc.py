@@ -21,15 +21,31 @@ def provider(oidc_provider_factory, tmp_path_factory):
     )
 
 
+def reload_public_urls() -> None:
+    """The public URLconf routes /oidc/ only when OIDC_ENABLED; it was imported with the setting as it was."""
+    import importlib
+
+    from django.urls import clear_url_caches
+
+    import alquimista.urls_public
+
+    importlib.reload(alquimista.urls_public)
+    clear_url_caches()
+
+
 @pytest.fixture
 def oidc_on(provider, settings):
+    enabled = settings.OIDC_ENABLED
     for name, value in provider.settings_overrides().items():
         setattr(settings, name, value)
     settings.OIDC_ENABLED = True
     # As settings.py does when OIDC_RP_CLIENT_ID is set.
     backends = list(settings.AUTHENTICATION_BACKENDS)
     settings.AUTHENTICATION_BACKENDS = [backends[0], "accounts.oidc.OidcRoleBackend", *backends[1:]]
-    return provider
+    reload_public_urls()
+    yield provider
+    settings.OIDC_ENABLED = enabled
+    reload_public_urls()
 
 
 def claims(email, groups, tenant=None, claim="groups"):
