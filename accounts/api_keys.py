@@ -47,6 +47,8 @@ def api_key_create(*, tenant, name: str, scopes: list[str], actor=None, request=
     limit = ApiKey._meta.get_field("name").max_length
     if len(name) > limit:
         raise ValidationError({"name": f"Use at most {limit} characters."})
+    if "\x00" in name:
+        raise ValidationError({"name": "Null characters are not allowed."})
     valid = set(ApiKey.Scope.values)
     if not scopes or not set(scopes) <= valid:
         raise ValidationError({"scopes": f"Choose one or more of: {', '.join(sorted(valid))}."})

@@ -146,4 +146,6 @@ def test_a_key_name_too_long_is_a_form_error_not_a_500(client_for, acme):
     assert "name: Use at most 100 characters." in [str(message) for message in page.context["messages"]]
     assert api.status_code == 400 and "name" in api.json()["error"]["fields"]
     assert not ApiKey.objects.filter(tenant=acme).exists()
+    nul = client.post("/app/dashboard/api-keys", {"name": "a\x00b", "scopes": ["read"]})
+    assert nul.status_code == 400 and not ApiKey.objects.filter(tenant=acme).exists()
     assert client.post("/app/dashboard/api-keys", {"name": "k" * 100, "scopes": ["read"]}).status_code == 200
