@@ -44,6 +44,11 @@ def api_key_create(*, tenant, name: str, scopes: list[str], actor=None, request=
     name = (name or "").strip()
     if not name:
         raise ValidationError({"name": "Give the key a name."})
+    limit = ApiKey._meta.get_field("name").max_length
+    if len(name) > limit:
+        raise ValidationError({"name": f"Use at most {limit} characters."})
+    if "\x00" in name:
+        raise ValidationError({"name": "Null characters are not allowed."})
     valid = set(ApiKey.Scope.values)
     if not scopes or not set(scopes) <= valid:
         raise ValidationError({"scopes": f"Choose one or more of: {', '.join(sorted(valid))}."})

@@ -48,6 +48,7 @@ class ViewAsMiddleware:
     def __call__(self, request):
         from django.conf import settings
         from django.core.exceptions import PermissionDenied
+        from django.http import JsonResponse
         from django.shortcuts import redirect
 
         from accounts import view_as
@@ -64,7 +65,11 @@ class ViewAsMiddleware:
         request.user.__dict__["_view_as_tenant_id"] = request.tenant.pk
         request.view_as = active
         if request.method not in ("GET", "HEAD", "OPTIONS") and request.path not in self.ALLOWED_WRITES:
-            raise PermissionDenied("Read-only while viewing as the tenant.")
+            message = "Read-only while viewing as the tenant."
+            if request.path.startswith("/api/"):  # the API's one error shape (alquimista.api.errors)
+                error = {"status": 403, "code": "permission_denied", "message": message}
+                return JsonResponse({"error": error}, status=403)
+            raise PermissionDenied(message)
         if request.method == "GET" and not request.path.startswith(settings.STATIC_URL):
             view_as.view_as_record_page(session=active, path=request.get_full_path())
         return self.get_response(request)

@@ -1,9 +1,10 @@
 """OIDC single sign-on: claims → user, internal role and tenant membership, re-synced at every login.
 
 Groups come from OIDC_GROUPS_CLAIM (default `groups`; Cognito's `cognito:groups` is read
-too). A group named like a role (INTERNAL_ADMIN, …) maps to it, and OIDC_GROUP_ROLE_MAP
+too), in the verified ID token or else in userinfo. A group named like a role (INTERNAL_ADMIN, …) maps to it, and OIDC_GROUP_ROLE_MAP
 adds other names. Tenant roles need the tenant claim (OIDC_TENANT_CLAIM: a slug or id).
-Claims that give no known role are refused before any user row is written.
+Claims that give no known role, or say email_verified false, are refused before any user row
+is written.
 """
 
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from mozilla_django_oidc.views import OIDCAuthenticationCallbackView
 
 from accounts.models import Membership, User
 from accounts.roles import INTERNAL_ROLES, Role
+from alquimista.api.params import whole_number
 from tenants.models import Tenant
 
 
@@ -48,6 +50,27 @@ def claimed_groups(claims: dict) -> list[str]:
     return list(groups or [])
 
 
+def email_verified(claims: dict) -> bool:
+    """False only when the provider says the e-mail is not verified (Cognito sends "false" as a string)."""
+    verified = claims.get("email_verified", True)
+    return verified is True or str(verified).lower() == "true"
+
+
+def merged_claims(userinfo: dict, id_token_payload: dict | None) -> dict:
+    """Userinfo plus the verified ID token's claims (absent for bearer tokens).
+
+    Cognito's userInfo leaves out cognito:groups, which only the tokens carry: for groups the
+    ID token wins; other claims come from userinfo when it has them.
+    """
+    if not id_token_payload:
+        return userinfo
+    claims = {**id_token_payload, **userinfo}
+    for name in {settings.OIDC_GROUPS_CLAIM, "cognito:groups"}:
+        if name in id_token_payload:
+            claims[name] = id_token_payload[name]
+    return claims
+
+
 def access_from_claims(claims: dict) -> ClaimedAccess:
     mapping = group_role_map()
     roles = {mapping[group] for group in claimed_groups(claims) if group in mapping}
@@ -59,8 +82,9 @@ def access_from_claims(claims: dict) -> ClaimedAccess:
     reference = str(claims.get(settings.OIDC_TENANT_CLAIM) or "").strip()
     if tenant_role is not None and reference:
         tenants = Tenant.objects.customers().exclude(status=Tenant.Status.ARCHIVED)
+        number = whole_number(reference)
         tenant = tenants.filter(slug=reference).first() or (
-            tenants.filter(pk=reference).first() if reference.isdigit() else None
+            tenants.filter(pk=number).first() if number is not None and number < 2**63 else None
         )
     return ClaimedAccess(internal=internal, tenant=tenant, tenant_role=tenant_role if tenant else None)
 
@@ -71,6 +95,10 @@ class OidcRoleBackend(OIDCAuthenticationBackend):
         return self.UserModel.objects.filter(email__iexact=email) if email else self.UserModel.objects.none()
 
     def verify_claims(self, claims):
+        if not email_verified(claims):
+            if getattr(self, "request", None) is not None:
+                self.request.sso_refusal = "email_unverified"
+            return False
         return super().verify_claims(claims) and access_from_claims(claims).any
 
     def get_userinfo(self, access_token, id_token, payload):
@@ -78,11 +106,11 @@ class OidcRoleBackend(OIDCAuthenticationBackend):
         cached = self.__dict__.setdefault("_userinfo", {})
         if access_token not in cached:
             cached[access_token] = super().get_userinfo(access_token, id_token, payload)
-        return cached[access_token]
+        return merged_claims(cached[access_token], payload)
 
     def get_or_create_user(self, access_token, id_token, payload):
         claims = self.get_userinfo(access_token, id_token, payload)
-        if super().verify_claims(claims) and not access_from_claims(claims).any:
+        if email_verified(claims) and super().verify_claims(claims) and not access_from_claims(claims).any:
             # Refused below; but a known user whose last group was removed loses their roles now.
             for user in self.filter_users_by_claims(claims):
                 with transaction.atomic():
@@ -125,4 +153,8 @@ class OidcBearerAuthentication(OIDCAuthentication):
 
 
 class OidcCallbackView(OIDCAuthenticationCallbackView):
-    pass
+    @property
+    def failure_url(self):
+        if getattr(self.request, "sso_refusal", None) == "email_unverified":
+            return "/login/?sso_error=email_unverified"
+        return super().failure_url

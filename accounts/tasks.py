@@ -11,3 +11,10 @@ def purge_login_handoffs() -> int:
     """Drop login tickets that expired more than a day ago; they can never be redeemed."""
     deleted, _ = LoginHandoff.objects.filter(expires_at__lt=timezone.now() - timedelta(days=1)).delete()
     return deleted
+
+
+@app.task(name="accounts.close_expired_view_as")
+def close_expired_view_as() -> int:
+    from accounts.view_as import view_as_close_expired
+
+    return view_as_close_expired()

@@ -64,3 +64,12 @@ def view_as_record_page(*, session: ViewAsSession, path: str) -> None:
         return
     entry = Value([{"path": path[:300], "at": timezone.now().isoformat()}], output_field=JSONField())
     ViewAsSession.objects.filter(pk=session.pk).update(pages=Func(F("pages"), entry, function="", arg_joiner=" || "))
+
+
+def view_as_close_expired() -> int:
+    """End the view-as sessions that expired while nobody was looking (beat); returns how many."""
+    expired = ViewAsSession.objects.filter(ended_at__isnull=True, expires_at__lte=timezone.now())
+    ids = list(expired.values_list("pk", flat=True))
+    for session_id in ids:
+        view_as_end(session_id=session_id, reason="expired")
+    return len(ids)

@@ -31,6 +31,39 @@ class OpsLoginView(auth_views.LoginView):
         return context
 
 
+class OpsLogoutView(auth_views.LogoutView):
+    """Logs out here; with OIDC_OP_LOGOUT_ENDPOINT set, a single sign-on user's provider session ends too."""
+
+    def post(self, request, *args, **kwargs):
+        end_session = provider_logout_url(request)
+        response = super().post(request, *args, **kwargs)
+        return redirect(end_session) if end_session else response
+
+
+def provider_logout_url(request) -> str | None:
+    """RP-initiated logout (OpenID Connect RP-Initiated Logout 1.0): the provider's end-session URL
+    with id_token_hint (when this session has the ID token), client_id and post_logout_redirect_uri.
+
+    Only for users who came through SSO: this session holds an ID token, or the user has no
+    password (SSO is their only way in; tenant hosts get the login by ticket, without the token).
+    """
+    from urllib.parse import urlencode
+
+    from django.conf import settings
+
+    endpoint = getattr(settings, "OIDC_OP_LOGOUT_ENDPOINT", None)
+    user = request.user
+    if not (settings.OIDC_ENABLED and endpoint and user.is_authenticated):
+        return None
+    id_token = request.session.get("oidc_id_token")
+    if not id_token and user.has_usable_password():
+        return None
+    params = {"client_id": settings.OIDC_RP_CLIENT_ID, "post_logout_redirect_uri": public_url("/login/")}
+    if id_token:
+        params["id_token_hint"] = id_token
+    return f"{endpoint}{'&' if '?' in endpoint else '?'}{urlencode(params)}"
+
+
 def locked_out(request, credentials=None, *args, **kwargs):
     """django-axes calls this for every attempt refused by a lockout; each one is audited."""
     from operations.services import event_record

@@ -157,6 +157,10 @@ AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
 AXES_VERBOSE = False
+# Proxies in front of the app that append to X-Forwarded-For; the lockout and the audit log
+# take the client's IP from the same function (0: REMOTE_ADDR, the header is ignored).
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+AXES_CLIENT_IP_CALLABLE = "alquimista.observability.client_ip.client_ip"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
@@ -268,7 +272,8 @@ OIDC_GROUP_ROLE_MAP = env_str("OIDC_GROUP_ROLE_MAP", "")
 OIDC_CREATE_USER = True
 OIDC_DRF_AUTH_BACKEND = "accounts.oidc.OidcRoleBackend"
 OIDC_USE_NONCE = True
-OIDC_STORE_ID_TOKEN = False
+# Kept in the session for id_token_hint at logout (OIDC_OP_LOGOUT_ENDPOINT).
+OIDC_STORE_ID_TOKEN = True
 OIDC_CALLBACK_CLASS = "accounts.oidc.OidcCallbackView"
 OIDC_AUTHENTICATE_CLASS = "mozilla_django_oidc.views.OIDCAuthenticationRequestView"
 LOGIN_REDIRECT_URL_FAILURE = "/login/?sso_error=1"

@@ -2,9 +2,11 @@
 
 from django.contrib.auth import logout
 from django.shortcuts import redirect
+from django_tenants.utils import get_public_schema_name
 
 from accounts.handoff import handoff_create
-from accounts.selectors import home_of
+from accounts.selectors import home_of, memberships_of
+from tenants.models import Tenant
 from tenants.services import public_url, tenant_url
 
 
@@ -24,4 +26,10 @@ def redirect_home(request):
         if path.startswith("/login/"):
             logout(request)
         return redirect(path)
-    return redirect(public_url(path))
+    if any(membership.tenant.pk == request.tenant.pk for membership in memberships_of(request.user)):
+        # Several memberships (or staff) logging in on one of their tenants' hosts: stay here.
+        return redirect("/app/dashboard")
+    if path.startswith("/login/"):
+        return redirect(public_url(path))
+    # The company panel or the chooser are on the public host; sessions are per host.
+    return redirect_to_tenant(request, Tenant.objects.get(schema_name=get_public_schema_name()), path)

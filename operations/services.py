@@ -10,7 +10,9 @@ logger = structlog.get_logger(__name__)
 def _request_meta(request) -> dict:
     if request is None:
         return {"request_id": "", "ip": None}
-    return {"request_id": getattr(request, "request_id", ""), "ip": request.META.get("REMOTE_ADDR") or None}
+    from alquimista.observability.client_ip import client_ip
+
+    return {"request_id": getattr(request, "request_id", ""), "ip": client_ip(request)}
 
 
 def event_record(

@@ -24,7 +24,9 @@ consent page. The accounts file is re-read on every lookup, so ``set_account`` /
 
 The RP must request scope ``openid email profile`` (``OIDC_RP_SCOPES``); ``groups``,
 ``cognito:groups`` and ``custom:tenant_id`` ride on the ``openid`` scope and are in both the
-ID token and the userinfo response. PKCE is optional; client_secret_post (the
+ID token and the userinfo response, except claims named in the account's ``_id_token_only``
+list (e.g. ``["cognito:groups"]``, as Cognito does), which are in the ID token only.
+:meth:`OidcProvider.sign_in` logs in without a browser (authorization-code flow with requests). PKCE is optional; client_secret_post (the
 mozilla-django-oidc default) and client_secret_basic (``OIDC_TOKEN_USE_BASIC_AUTH``) both work.
 
 Only the standard library, ``requests`` and ``pytest`` are used here.
@@ -41,6 +43,7 @@ import socket
 import subprocess
 import time
 from pathlib import Path
+from urllib.parse import urljoin
 
 import pytest
 import requests
@@ -198,6 +201,33 @@ class OidcProvider:
             headers={"Authorization": f"Bearer {access_token}"},
             timeout=5,
         )
+
+    def sign_in(self, authorization_url: str, account_id: str, session: requests.Session | None = None) -> str:
+        """Log ``account_id`` in at the provider without a browser, starting from the RP's
+        redirect to the authorization endpoint; returns the provider's redirect back to the RP
+        (a redirect URI with ``code`` and ``state``), not followed. Pass ``session`` to keep the
+        provider's cookies (its login session) for later requests."""
+        session = session if session is not None else requests.Session()
+        url = authorization_url
+        for _step in range(10):
+            if any(url.startswith(uri) for uri in self.redirect_uris):
+                return url
+            response = session.get(url, allow_redirects=False, timeout=5)
+            if response.is_redirect:
+                url = urljoin(url, response.headers["Location"])
+            elif response.status_code == 200 and "/interaction/" in url:
+                answer = session.post(
+                    url,
+                    data={"prompt": "login", "login": account_id, "password": "anything"},
+                    allow_redirects=False,
+                    timeout=5,
+                )
+                if not answer.is_redirect:
+                    raise OidcProviderError(f"login at {url} answered {answer.status_code}: {answer.text[:500]}")
+                url = urljoin(url, answer.headers["Location"])
+            else:
+                raise OidcProviderError(f"{url} answered {response.status_code}: {response.text[:500]}")
+        raise OidcProviderError(f"no redirect back to the RP from {authorization_url}")
 
     # -- RP configuration ------------------------------------------------------------------
 

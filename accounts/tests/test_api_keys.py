@@ -134,3 +134,18 @@ def test_anonymous_api_gets_401_json(acme):
     response = Client(HTTP_HOST="acme.localhost").get("/api/tenant/me")
     assert response.status_code == 401
     assert response.json()["error"]["code"] == "not_authenticated"
+
+
+def test_a_key_name_too_long_is_a_form_error_not_a_500(client_for, acme):
+    client = client_for(acme, "admin@acme.test")
+
+    page = client.post("/app/dashboard/api-keys", {"name": "k" * 101, "scopes": ["read"]})
+    api = client.post("/api/tenant/api-keys", {"name": "k" * 101, "scopes": ["read"]}, content_type="application/json")
+
+    assert page.status_code == 400
+    assert "name: Use at most 100 characters." in [str(message) for message in page.context["messages"]]
+    assert api.status_code == 400 and "name" in api.json()["error"]["fields"]
+    assert not ApiKey.objects.filter(tenant=acme).exists()
+    nul = client.post("/app/dashboard/api-keys", {"name": "a\x00b", "scopes": ["read"]})
+    assert nul.status_code == 400 and not ApiKey.objects.filter(tenant=acme).exists()
+    assert client.post("/app/dashboard/api-keys", {"name": "k" * 100, "scopes": ["read"]}).status_code == 200

@@ -210,3 +210,174 @@ def test_tenant_users_cannot_start_view_as_and_public_tenant_is_refused(client_f
         == 404
     )
     assert not ViewAsSession.objects.exists()
+
+
+@pytest.fixture
+def two_tenant_user(acme, globex):
+    from accounts.roles import Role
+    from accounts.services import membership_set
+
+    user = User.objects.create_user(email="both@two.test", name="Both", password=DEMO_PASSWORD)
+    membership_set(user=user, tenant=acme, role=Role.TENANT_USER)
+    membership_set(user=user, tenant=globex, role=Role.TENANT_ADMIN)
+    return user
+
+
+def follow_login(client, email):
+    """Logs in on the client's host and follows redirects, across hosts (the test client keeps one host)."""
+    response = post_login(client, email, DEMO_PASSWORD)
+    hops = []
+    while response.status_code == 302:
+        location = response["Location"]
+        hops.append(location)
+        if location.startswith("http://"):
+            host, _, path = location.removeprefix("http://").partition("/")
+            client = Client(HTTP_HOST=host.split(":")[0])
+            location = "/" + path
+        response = client.get(location)
+    return hops, response
+
+
+def test_several_memberships_logging_in_on_a_member_host_land_on_its_dashboard(client_for, acme, two_tenant_user):
+    hops, response = follow_login(client_for(acme), "both@two.test")
+
+    assert hops[-1] == "/app/dashboard"
+    assert response.status_code == 200 and response.context["request"].tenant == acme
+
+
+def test_several_memberships_logging_in_on_the_public_host_get_the_chooser(client_for, public_tenant, two_tenant_user):
+    hops, response = follow_login(client_for(public_tenant), "both@two.test")
+
+    assert hops[-1] == "/choose-tenant"
+    assert response.status_code == 200
+    assert [m.tenant.slug for m, _ in response.context["choices"]] == ["acme", "globex"]
+
+
+def test_several_memberships_on_another_tenant_host_go_to_the_chooser_with_a_ticket(
+    client_for, two_tenant_user, public_tenant
+):
+    from tenants.models import Tenant
+
+    initech = Tenant.objects.get(slug="initech")
+    hops, response = follow_login(client_for(initech), "both@two.test")
+
+    assert hops[1].startswith("http://localhost:8000/login/handoff?ticket=")
+    assert hops[-1] == "/choose-tenant"
+    assert response.status_code == 200 and len(response.context["choices"]) == 2
+
+
+def test_staff_logging_in_on_a_tenant_host_are_carried_to_the_company_panel(client_for, acme):
+    hops, response = follow_login(client_for(acme), "support@alquimista.test")
+
+    assert hops[1].startswith("http://localhost:8000/login/handoff?ticket=")
+    assert hops[-1] == "/app/company"
+    assert response.status_code == 200 and response.context["request"].tenant.is_public
+
+
+def test_behind_a_proxy_the_lockout_and_audit_use_the_forwarded_client_ip(acme, settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+
+    def via_proxy(forwarded: str) -> Client:
+        return Client(HTTP_HOST="acme.localhost", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=forwarded)
+
+    for number in range(settings.AXES_FAILURE_LIMIT):
+        # The client's forged left-hand entry is not trusted; the proxy appended 203.0.113.7.
+        post_login(via_proxy(f"198.51.100.{number}, 203.0.113.7"), f"nobody{number}@acme.test", "wrong-password")
+
+    assert post_login(via_proxy("203.0.113.7"), "admin@acme.test", DEMO_PASSWORD).status_code == 429
+    assert post_login(via_proxy("203.0.113.8"), "user@acme.test", DEMO_PASSWORD).status_code == 302
+    assert OperationalEvent.objects.get(action="auth.login", actor__email="user@acme.test").ip == "203.0.113.8"
+    assert set(OperationalEvent.objects.filter(action="auth.login_failed").values_list("ip", flat=True)) == {
+        "203.0.113.7"
+    }
+
+
+def test_without_trusted_proxies_a_forwarded_header_is_ignored(acme, settings):
+    assert settings.TRUSTED_PROXY_COUNT == 0
+    client = Client(HTTP_HOST="acme.localhost", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="203.0.113.9")
+    post_login(client, "user@acme.test", DEMO_PASSWORD)
+    assert OperationalEvent.objects.get(action="auth.login", actor__email="user@acme.test").ip == "10.0.0.2"
+
+
+def test_expired_view_as_sessions_are_closed_by_the_beat_task(client_for, public_tenant, acme):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from accounts.tasks import close_expired_view_as
+    from alquimista.celery import app
+
+    client = start_view_as(client_for, public_tenant, acme)
+    client.get("/app/dashboard/incidents")
+    ViewAsSession.objects.filter(tenant=acme).update(expires_at=timezone.now() - timedelta(seconds=1))
+    assert app.conf.beat_schedule["close-expired-view-as"]["task"] == close_expired_view_as.name
+
+    assert close_expired_view_as.apply().get() == 1
+    assert close_expired_view_as.apply().get() == 0
+
+    session = ViewAsSession.objects.get(tenant=acme)
+    assert session.end_reason == "expired" and session.ended_at is not None
+    ended = OperationalEvent.objects.get(action="view_as.ended", tenant=acme)
+    assert ended.after["reason"] == "expired"
+    assert ended.after["pages"] == session.pages
+    assert "/app/dashboard/incidents" in [page["path"] for page in ended.after["pages"]]
+
+
+def test_staff_cannot_attach_another_staff_members_view_as_session(client_for, public_tenant, acme):
+    support = start_view_as(client_for, public_tenant, acme)
+    session = ViewAsSession.objects.get(tenant=acme)
+
+    other = client_for(acme, "admin@alquimista.test")
+
+    response = other.get(f"/view-as/begin/{session.pk}")
+
+    assert response.status_code == 302 and response["Location"].endswith("/app/company/tenants")
+    assert "_alq_view_as" not in other.session
+    assert other.get("/app/dashboard").status_code == 404  # staff without a view-as session see no tenant
+    assert support.get("/app/dashboard").status_code == 200
+
+
+def test_view_as_write_refusals_on_the_api_are_json(client_for, public_tenant, acme):
+    client = start_view_as(client_for, public_tenant, acme)
+
+    response = client.post("/api/tenant/api-keys", {"name": "x", "scopes": ["read"]}, content_type="application/json")
+
+    assert response.status_code == 403 and response["Content-Type"] == "application/json"
+    assert response.json() == {
+        "error": {"status": 403, "code": "permission_denied", "message": "Read-only while viewing as the tenant."}
+    }
+    page = client.post("/app/dashboard/api-keys", {"name": "x"})
+    assert page.status_code == 403 and page["Content-Type"].startswith("text/html")
+
+
+def test_writes_without_a_csrf_token_are_refused_and_change_nothing(acme, public_tenant):
+    from accounts.models import ApiKey
+    from conftest import log_in_on
+
+    def csrf_client(tenant, email=None) -> Client:
+        client = Client(
+            HTTP_HOST="localhost" if tenant.is_public else f"{tenant.slug}.localhost", enforce_csrf_checks=True
+        )
+        if email:
+            log_in_on(client, tenant, User.objects.get(email=email))
+        return client
+
+    anonymous = csrf_client(acme)
+    admin = csrf_client(acme, "admin@acme.test")
+    staff = csrf_client(public_tenant, "support@alquimista.test")
+    before = OperationalEvent.objects.count()  # the test logins above are audited
+
+    login = anonymous.post("/login/", {"username": "user@acme.test", "password": DEMO_PASSWORD})
+    invite = admin.post("/app/dashboard/users", {"email": "csrf@acme.test", "name": "X", "role": "TENANT_USER"})
+    page_key = admin.post("/app/dashboard/api-keys", {"name": "csrf", "scopes": ["read"]})
+    api_key = admin.post("/api/tenant/api-keys", {"name": "csrf", "scopes": ["read"]}, content_type="application/json")
+    view_as = staff.post(f"/app/company/tenants/{acme.pk}/view-as")
+    logout = admin.post("/logout/")
+
+    assert [r.status_code for r in (login, invite, page_key, api_key, view_as, logout)] == [403] * 6
+    assert "_auth_user_id" not in anonymous.session
+    assert admin.get("/app/dashboard/users").status_code == 200  # still logged in
+    assert not User.objects.filter(email="csrf@acme.test").exists()
+    assert not ApiKey.objects.filter(tenant=acme).exists()
+    assert not ViewAsSession.objects.exists()
+    assert OperationalEvent.objects.count() == before

@@ -6,6 +6,7 @@ line written during a request carries them.
 
 import logging
 import logging.config
+import re
 
 import structlog
 
@@ -20,6 +21,24 @@ def redact_secrets(_, __, event_dict):
     return event_dict
 
 
+# One-time secrets that travel in URLs: password-reset links and login hand-off / OIDC tickets.
+_RESET_LINK = re.compile(r"/reset/[^/\s?\"']+/[^/\s?\"']+")
+_URL_SECRET = re.compile(r"\b(ticket|token|code|state)=[^&\s\"']+")
+
+
+def mask_tokens(text: str) -> str:
+    text = _RESET_LINK.sub("/reset/<uidb64>/<token>", text)
+    return _URL_SECRET.sub(r"\1=[redacted]", text)
+
+
+def redact_url_secrets(_, __, event_dict):
+    """Masks reset links and ticket/code query values in any string field (Django's own lines too)."""
+    for key, value in event_dict.items():
+        if isinstance(value, str) and ("/reset/" in value or "=" in value):
+            event_dict[key] = mask_tokens(value)
+    return event_dict
+
+
 def configure_logging(*, level: str = "INFO", fmt: str = "json") -> None:
     shared = [
         structlog.contextvars.merge_contextvars,
@@ -27,6 +46,7 @@ def configure_logging(*, level: str = "INFO", fmt: str = "json") -> None:
         structlog.stdlib.add_logger_name,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         redact_secrets,
+        redact_url_secrets,
     ]
     renderer = structlog.dev.ConsoleRenderer(colors=False) if fmt == "console" else structlog.processors.JSONRenderer()
     structlog.configure(

@@ -8,10 +8,19 @@ import structlog
 from django.http import HttpResponse, JsonResponse
 
 from alquimista.observability import metrics, readiness
+from alquimista.observability.logging import mask_tokens
 
 logger = structlog.get_logger("alquimista.request")
 REQUEST_ID_HEADER = "HTTP_X_REQUEST_ID"
 VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._\-]{1,128}$")
+
+
+def logged_path(request) -> str:
+    """The route pattern (`/reset/<uidb64>/<token>/`), never the values in it; raw paths masked."""
+    match = getattr(request, "resolver_match", None)
+    if match is not None and match.route:
+        return "/" + match.route
+    return mask_tokens(request.path)
 
 
 class ProbeMiddleware:
@@ -62,7 +71,7 @@ class RequestContextMiddleware:
         logger.info(
             "request",
             method=request.method,
-            path=request.path,
+            path=logged_path(request),
             view=view,
             status=response.status_code,
             ms=round(elapsed * 1000, 1),

@@ -118,4 +118,47 @@ def test_metrics_count_requests_by_view_and_status(client_for, acme, probe_clien
     body = probe_client.get("/metrics").content.decode()
     assert 'alquimista_http_requests_total{method="GET",status="200",view="login"}' in body
     assert "alquimista_http_request_duration_seconds_bucket" in body
-    assert "alquimista_celery_tasks" in body
+
+
+def celery_successes(body: str, task: str) -> float:
+    line = f'alquimista_celery_tasks_total{{outcome="success",task="{task}"}} '
+    return next((float(row.removeprefix(line)) for row in body.splitlines() if row.startswith(line)), 0.0)
+
+
+@pytest.mark.django_db
+def test_metrics_count_celery_task_successes(probe_client):
+    from accounts.tasks import purge_login_handoffs
+
+    before = celery_successes(probe_client.get("/metrics").content.decode(), purge_login_handoffs.name)
+    assert purge_login_handoffs.apply().successful()
+    assert purge_login_handoffs.apply().successful()
+
+    after = celery_successes(probe_client.get("/metrics").content.decode(), purge_login_handoffs.name)
+    assert after - before == 2
+
+
+def test_reset_tokens_and_handoff_tickets_never_reach_the_logs(client_for, acme, caplog):
+    from accounts.handoff import handoff_create
+    from accounts.models import User
+    from accounts.services import set_password_link
+
+    user = User.objects.get(email="user@acme.test")
+    caplog.set_level(logging.INFO)
+    link = set_password_link(user=user, tenant=acme).split(":8000", 1)[1]  # /reset/<uid>/<token>/
+    token = link.rstrip("/").rsplit("/", 1)[1]
+    ticket = handoff_create(user=user, tenant=acme, next_path="/app/dashboard")
+    client = client_for(acme)
+    assert client.get(link).status_code == 302
+    assert client.get(link.rstrip("/")).status_code in (301, 302)  # unresolved: APPEND_SLASH
+    assert client.get(f"/login/handoff?ticket={ticket}").status_code == 302
+    assert client.get(f"/login/handoff?ticket={ticket}").status_code == 302  # used: a failed redeem
+    logging.getLogger("django.request").error("Internal Server Error: %s?ticket=%s", link, ticket)
+
+    formatter = next(
+        h.formatter
+        for h in logging.getLogger().handlers
+        if isinstance(h.formatter, structlog.stdlib.ProcessorFormatter)
+    )
+    text = "\n".join(formatter.format(record) for record in caplog.records)
+    assert '"path": "/reset/<uidb64>/<token>/"' in text
+    assert token not in text and ticket not in text

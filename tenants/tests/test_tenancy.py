@@ -5,7 +5,7 @@ from django.test import override_settings
 from django_tenants.utils import schema_exists
 
 from tenants.models import Domain, Plan, Tenant
-from tenants.services import tenant_create
+from tenants.services import template_schema_clone_enabled, tenant_create
 from tenants.validation import validate_slug
 
 
@@ -45,8 +45,10 @@ def plan(db):
 
 
 def test_clone_and_migrate_give_identical_schemas(plan):
+    assert template_schema_clone_enabled(), "the template schema must exist, or this compares two migrations"
     cloned = tenant_create(slug="cloned-co", name="Cloned", plan=plan)
     with override_settings(TENANT_CREATION_FAKES_MIGRATIONS=False):
+        assert not template_schema_clone_enabled()
         migrated = tenant_create(slug="migrated-co", name="Migrated", plan=plan)
 
     cloned_shape, migrated_shape = schema_shape(cloned.schema_name), schema_shape(migrated.schema_name)

@@ -52,6 +52,25 @@ def test_tenant_user_from_a_tenant_host_lands_on_that_tenant(page, live_stack):
     assert "Globex" in page.get_by_test_id("area").inner_text()
 
 
+def test_cognito_user_with_groups_only_in_the_id_token_lands_on_its_tenant(page, live_stack):
+    live_stack.oidc.set_account(
+        "cleo",
+        {
+            "email": "cleo@acme.test",
+            "email_verified": "true",  # Cognito sends it as a string
+            "name": "Cleo",
+            "cognito:groups": ["TENANT_ADMIN"],
+            "custom:tenant_id": "acme",
+            "_id_token_only": ["cognito:groups"],  # as Cognito's userInfo, which leaves them out
+        },
+    )
+
+    sso_login(page, live_stack, "cleo", tenant="acme")
+
+    assert page.url == live_stack.url("/app/dashboard", "acme")
+    assert "Acme" in page.get_by_test_id("area").inner_text()
+
+
 def test_unknown_group_is_refused_with_a_clear_page_and_no_user(page, live_stack):
     live_stack.oidc.set_account(
         "ivan", {"email": "ivan@acme.test", "email_verified": True, "groups": ["SOMETHING_ELSE"]}

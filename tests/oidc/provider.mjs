@@ -18,8 +18,11 @@
 //   OIDC_POST_LOGOUT_REDIRECT_URIS  comma-separated, optional (RP-initiated logout)
 //   OIDC_ACCOUNTS_FILE        JSON file {"<account id>": {"email": ..., "email_verified": true,
 //                             "name": ..., "groups": [...], "cognito:groups": [...],
-//                             "custom:tenant_id": "acme"}, ...}; re-read on every
+//                             "custom:tenant_id": "acme",
+//                             "_id_token_only": ["cognito:groups"]}, ...}; re-read on every
 //                             account lookup, so tests may edit it between requests [required]
+//                             (claims listed in _id_token_only are in the ID token only, not in
+//                             userinfo: Cognito's userInfo does not return cognito:groups)
 //   OIDC_ACCESS_TOKEN_TTL     access-token lifetime in seconds (default 300)
 //
 // Behaviour:
@@ -98,8 +101,14 @@ async function findAccount(ctx, id) {
   return {
     accountId: id,
     // The Claims mask filters this down to what the granted scopes allow.
-    async claims() {
-      return { ...record, sub: id };
+    // `use` is 'id_token' or 'userinfo'. Claims named in the record's `_id_token_only` list are
+    // left out of userinfo, as Cognito does with cognito:groups.
+    async claims(use) {
+      const { _id_token_only: idTokenOnly = [], ...claims } = record;
+      if (use === 'userinfo') {
+        for (const name of idTokenOnly) delete claims[name];
+      }
+      return { ...claims, sub: id };
     },
   };
 }
