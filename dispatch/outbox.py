@@ -24,36 +24,45 @@ def deliver(message_id: int, *, tenant) -> str:
     picks up a queued message again, and a held message should be visible. It goes out only when a
     person re-drives it with REPROCESS_QUEUE once dispatch is allowed again, never by itself.
     """
-    message = OutboundMessage.objects.filter(pk=message_id, status=OutboundMessage.Status.QUEUED).first()
-    if message is None:
-        return "skipped"
-    refusal = dispatch_refusal(tenant)
-    if refusal:
-        held = f"Not sent: {refusal}."
-        OutboundMessage.objects.filter(pk=message.pk, status=OutboundMessage.Status.QUEUED).update(
-            status=OutboundMessage.Status.FAILED, last_error=held
+    with transaction.atomic():
+        # The row stays locked while it is sent: a second delivery of the same message at the same time
+        # (a task redelivered while the first worker still runs) skips it instead of sending it twice.
+        message = (
+            OutboundMessage.objects.select_for_update(skip_locked=True)
+            .filter(pk=message_id, status=OutboundMessage.Status.QUEUED)
+            .first()
         )
-        DispatchDecision.objects.filter(pk=message.decision_id).update(error=held)
-        return "held"
-    try:
-        SENDERS[message.channel](message)
-    except SendFailed as failure:
-        # SendFailed text is sanitised by the senders: the exception class and the SMTP/HTTP code, no contact details.
-        OutboundMessage.objects.filter(pk=message.pk).update(attempts=F("attempts") + 1, last_error=str(failure)[:500])
-        DispatchDecision.objects.filter(pk=message.decision_id).update(error=str(failure)[:300])
-        message.refresh_from_db()
-        if message.attempts >= settings.DISPATCH_MAX_ATTEMPTS:
-            OutboundMessage.objects.filter(pk=message.pk, status=OutboundMessage.Status.QUEUED).update(
-                status=OutboundMessage.Status.FAILED
+        if message is None:
+            return "skipped"
+        refusal = dispatch_refusal(tenant)
+        if refusal:
+            held = f"Not sent: {refusal}."
+            OutboundMessage.objects.filter(pk=message.pk).update(status=OutboundMessage.Status.FAILED, last_error=held)
+            DispatchDecision.objects.filter(pk=message.decision_id).update(error=held)
+            return "held"
+        try:
+            SENDERS[message.channel](message)
+        except SendFailed as failure:
+            # SendFailed text is sanitised by the senders: the exception class and the SMTP/HTTP code, no contact details.
+            attempts = message.attempts + 1
+            exhausted = attempts >= settings.DISPATCH_MAX_ATTEMPTS
+            OutboundMessage.objects.filter(pk=message.pk).update(
+                attempts=attempts,
+                last_error=str(failure)[:500],
+                status=OutboundMessage.Status.FAILED if exhausted else OutboundMessage.Status.QUEUED,
             )
-            return "failed"
-        raise
-    OutboundMessage.objects.filter(pk=message.pk, status=OutboundMessage.Status.QUEUED).update(
-        status=OutboundMessage.Status.SENT, sent_at=timezone.now(), attempts=F("attempts") + 1, last_error=""
-    )
-    if message.decision_id:
-        DispatchDecision.objects.filter(pk=message.decision_id).update(sent=True, error="")
-    return "sent"
+            DispatchDecision.objects.filter(pk=message.decision_id).update(error=str(failure)[:300])
+            if exhausted:
+                return "failed"
+            retry = failure
+        else:
+            OutboundMessage.objects.filter(pk=message.pk).update(
+                status=OutboundMessage.Status.SENT, sent_at=timezone.now(), attempts=F("attempts") + 1, last_error=""
+            )
+            if message.decision_id:
+                DispatchDecision.objects.filter(pk=message.decision_id).update(sent=True, error="")
+            return "sent"
+    raise retry  # after the attempt is committed: the task retries with backoff
 
 
 def enqueue_delivery(message: OutboundMessage) -> None:

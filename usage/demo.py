@@ -101,7 +101,9 @@ def _integrations_ensure(tenant, specs) -> None:
             )
         except SecretAlreadyExists:
             pass
-        Integration.objects.get_or_create(kind=kind, name=name, defaults={"secret_ref": secret_name})
+        # The Cloud API sends from a business number: a WhatsApp integration names its phone number id.
+        config = {"phone_number_id": f"10654035224{len(name):04d}"} if kind == "whatsapp" else {}
+        Integration.objects.get_or_create(kind=kind, name=name, defaults={"secret_ref": secret_name, "config": config})
 
 
 def _rows(rng: random.Random, agents: dict[str, TenantAgent], base: int, bad_days, days: int, today):
