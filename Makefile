@@ -36,4 +36,4 @@ stop:
 
 bench: setup services
 	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq wrk >/dev/null; } || echo "bench: install wrk for the load benchmarks"
-	$(PY) bench/run.py --size $${SIZE:-M}
+	$(PY) bench/run.py --size $${SIZE:-M} $${ONLY:+--only $$ONLY}

@@ -20,6 +20,7 @@ def _drop(tenant: Tenant) -> None:
     with connection.cursor() as cursor:
         cursor.execute(f"DROP SCHEMA IF EXISTS {connection.ops.quote_name(tenant.schema_name)} CASCADE")
     Tenant.objects.filter(pk=tenant.pk).delete()
+    connection.close()  # each creation on a fresh connection, as each provisioning task has
 
 
 def _once(slug: str, clone: bool) -> float:

@@ -58,6 +58,7 @@ def tenants_create(count: int, start_index: int = 0, *, prefix: str = "bench", a
         if agents:
             with tenant_context(tenant):
                 TenantAgent.objects.bulk_create([TenantAgent(agent_type=types[spec["code"]]) for spec in CATALOGUE])
+        connection.close()  # as each provisioning task does (tenants.tasks.provision_tenant)
     return timings
 
 

@@ -69,7 +69,9 @@ def table(rows: list[list]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--size", choices=SIZES, default=os.environ.get("SIZE", "M"))
-    size_name = parser.parse_args().size
+    parser.add_argument("--only", choices=["creation"], help="run only this benchmark (it builds what it needs)")
+    arguments = parser.parse_args()
+    size_name = arguments.size
     size = SIZES[size_name]
     overrides = bench_env()
     os.environ.update(overrides)
@@ -115,6 +117,9 @@ def main() -> None:
             f" provisioning run {row['provision_total_seconds']} s (schema+seed+secrets {row['provision_core_seconds']} s)"
         )
     results["tenant_creation"] = creation_rows
+    if arguments.only == "creation":
+        print_creation(results)
+        return
     generated_started = time.perf_counter()
     results["dataset"] = {
         "tenants": size["tenants"],
@@ -214,14 +219,7 @@ def main() -> None:
     print(f"\nJSON: {path}")
 
 
-def print_report(results: dict) -> None:
-    print("\nRoll-up (raw rows per second; floor = the same aggregation per tenant, nothing written)")
-    rows = [["run", "raw rows", "ours rows/s", "floor rows/s", "ours/floor"]]
-    for label, r in results["rollup"].items():
-        rows.append(
-            [label, f"{r['raw_rows']:,}", f"{r['ours_rows_per_s']:,}", f"{r['floor_rows_per_s']:,}", r["ratio"]]
-        )
-    print(table(rows))
+def print_creation(results: dict) -> None:
     print("\nTenant creation (seconds per tenant; provisioning = a whole run as the panel starts it)")
     rows = [["existing tenants", "clone", "migrations", "provision schema+seed+secrets", "provision run"]] + [
         [
@@ -234,6 +232,17 @@ def print_report(results: dict) -> None:
         for r in results["tenant_creation"]
     ]
     print(table(rows))
+
+
+def print_report(results: dict) -> None:
+    print("\nRoll-up (raw rows per second; floor = the same aggregation per tenant, nothing written)")
+    rows = [["run", "raw rows", "ours rows/s", "floor rows/s", "ours/floor"]]
+    for label, r in results["rollup"].items():
+        rows.append(
+            [label, f"{r['raw_rows']:,}", f"{r['ours_rows_per_s']:,}", f"{r['floor_rows_per_s']:,}", r["ratio"]]
+        )
+    print(table(rows))
+    print_creation(results)
     print("\nAPI under load (16 connections; latency in ms)")
     rows = [["endpoint", "cold req/s", "cold p95", "warm req/s", "warm p50", "warm p95", "warm p99", "main query ms"]]
     for r in results.get("api", []):

@@ -18,7 +18,13 @@ def tenant_ping(tenant, token: str) -> str:
 def provision_tenant(run_id: str) -> str:
     from tenants.provisioning import provisioning_run
 
-    return provisioning_run(run_id).status
+    try:
+        return provisioning_run(run_id).status
+    finally:
+        # A PostgreSQL backend that created schemas keeps per-session catalog caches that make each
+        # further clone slower (0.25 s → 0.7 s over 40 clones on one connection, flat on fresh ones):
+        # the worker's next task starts on a new connection.
+        connection.close()
 
 
 @app.task(name="tenants.backup_all", autoretry_for=(Exception,), retry_backoff=300, max_retries=3)
