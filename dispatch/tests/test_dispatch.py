@@ -16,30 +16,11 @@ from alquimista.celery import app
 from conftest import free_port
 from dispatch.models import DispatchDecision, Lead, OutboundMessage
 from dispatch.services import dispatch_flag_set, dispatch_run, dispatch_run_create
+from dispatch.tests.conftest import Inbox
 from integrations.models import Integration
 from operations.commands import command_create, command_run
 
 pytestmark = pytest.mark.django_db
-
-
-class Inbox:
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append((envelope.rcpt_tos, envelope.content.decode(errors="replace")))
-        return "250 OK"
-
-
-@pytest.fixture
-def smtp(settings):
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port
-    yield inbox
-    controller.stop()
 
 
 @pytest.fixture
@@ -548,49 +529,3 @@ def test_whatsapp_needs_the_phone_number_id_of_its_integration(
             "the WhatsApp integration's config has no phone_number_id (the sending number's id)",
         )
         assert OutboundMessage.objects.get(channel="email").status == "sent"
-
-
-def test_a_message_another_worker_is_sending_is_skipped_not_sent_twice(transactional_db_free, smtp, settings):
-    """A redelivered task running beside the first one: the row is locked while it is sent."""
-    from dispatch.outbox import deliver
-    from tenants.models import Tenant
-
-    settings.DISPATCH_ENABLED = True
-    acme = Tenant.objects.get(slug="acme")
-    acme.settings = {**acme.settings, "dispatch_enabled": True}  # in memory only: deliver is given the tenant
-    with tenant_context(acme):
-        lead = Lead.objects.create(name="Concurrent Lead", email="twice@lead.test", email_opt_in=True)
-        message = OutboundMessage.objects.create(
-            lead=lead, channel="email", recipient="twice@lead.test", payload={"body": "hi"}, dedupe_key="concurrent-1"
-        )
-    locked, release = threading.Event(), threading.Event()
-
-    def first_worker():
-        from django.db import connection, transaction
-
-        try:
-            with tenant_context(acme), transaction.atomic():
-                OutboundMessage.objects.select_for_update().get(pk=message.pk)
-                locked.set()
-                release.wait(10)
-        finally:
-            connection.close()
-
-    worker = threading.Thread(target=first_worker)
-    worker.start()
-    try:
-        assert locked.wait(10)
-        with tenant_context(acme):
-            assert deliver(message.pk, tenant=acme) == "skipped"
-        assert smtp.messages == []
-        release.set()
-        worker.join(10)
-        with tenant_context(acme):
-            assert deliver(message.pk, tenant=acme) == "sent"
-            assert deliver(message.pk, tenant=acme) == "skipped"
-        assert [rcpts for rcpts, _ in smtp.messages] == [["twice@lead.test"]]
-    finally:
-        release.set()
-        worker.join(10)
-        with tenant_context(acme):
-            Lead.objects.filter(pk=lead.pk).delete()
