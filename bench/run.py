@@ -48,10 +48,12 @@ def bench_env() -> dict:
 def recreate_database(env: dict) -> None:
     import psycopg
 
+    from alquimista.databases import drop_database
+
     url = env["DATABASE_URL"]
     name = url.rsplit("/", 1)[1]
     with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        drop_database(conn, name)
         conn.execute(f'CREATE DATABASE "{name}"')
     subprocess.run(
         [sys.executable, "manage.py", "migrate_schemas", "--shared", "--noinput", "-v", "0"],

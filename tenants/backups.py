@@ -362,9 +362,8 @@ def restore_tenant(
                 [pg_tool("pg_dump"), *scratch_args[0], "-Fc", "-n", target_schema, "-f", str(renamed)], scratch_args[1]
             )
         finally:
-            _run(
-                [pg_tool("psql"), *admin_args, "-c", f'DROP DATABASE IF EXISTS "{scratch_db}" WITH (FORCE)'], admin_env
-            )
+            # Not WITH (FORCE): an autovacuum worker on the fresh database cannot be terminated by this role.
+            _run([pg_tool("psql"), *admin_args, "-c", f'DROP DATABASE IF EXISTS "{scratch_db}"'], admin_env)
         try:
             with transaction.atomic():
                 from tenants.models import Domain, Plan

@@ -13,6 +13,7 @@ import psycopg
 import pytest
 from django.conf import settings
 
+from alquimista.databases import drop_database
 from conftest import ROOT, VENV_BIN, free_port, wait_for_port
 
 # Playwright's sync API keeps an event loop in the main thread for the whole session; Django would then
@@ -68,7 +69,7 @@ def live_stack(oidc_provider_factory, tmp_path_factory):
     db = settings.DATABASES["default"]
     name = "e2e_alquimista"
     with _admin_connection(db) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        drop_database(conn, name)
         conn.execute(f'CREATE DATABASE "{name}"')
     port = free_port()
     oidc = oidc_provider_factory([f"http://localhost:{port}/oidc/callback/"], tmp_path_factory.mktemp("e2e-oidc"))
@@ -140,7 +141,7 @@ def live_stack(oidc_provider_factory, tmp_path_factory):
             except subprocess.TimeoutExpired:
                 process.kill()
         with _admin_connection(db) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            drop_database(conn, name)
 
 
 @pytest.fixture(scope="session")
