@@ -27,7 +27,7 @@ def error_rate_incidents_open(*, tenant, start: date, end: date, today: date) ->
     15 minutes, would raise false alarms on the first few requests of the day.
     """
     threshold = settings.USAGE_ERROR_RATE_THRESHOLD
-    names = dict(AgentType.objects.values_list("id", "name"))
+    names = None  # agent names, read once an incident needs one
     opened = 0
     rows = UsageDaily.objects.filter(
         tenant=tenant,
@@ -39,6 +39,8 @@ def error_rate_incidents_open(*, tenant, start: date, end: date, today: date) ->
         rate = (errors + timeouts) / requests
         if rate <= threshold:
             continue
+        if names is None:
+            names = dict(AgentType.objects.values_list("id", "name"))
         _, created = incident_open(
             tenant=tenant,
             dedupe_key=f"error-rate:{agent_type_id}:{day.isoformat()}",
@@ -73,25 +75,30 @@ def quota_incidents_open(*, tenant, month_of: date) -> int:
     used = month_usage(tenant=tenant, month_of=month_of)
     limits = {"requests": plan.requests_per_month, "tokens": plan.tokens_per_month}
     month = month_of.strftime("%Y-%m")
+    passed = {
+        f"quota:{metric}:{month}:{threshold}": (metric, limit, threshold)
+        for metric, limit in limits.items()
+        if limit
+        for threshold in QUOTA_THRESHOLDS
+        if used[metric] * 100 / limit >= threshold
+    }
+    # Thresholds already opened this month (the usual case night after night) in one query, not one each.
+    already = set(Incident.objects.filter(tenant=tenant, dedupe_key__in=passed).values_list("dedupe_key", flat=True))
     opened = 0
-    for metric, limit in limits.items():
-        if not limit:
+    for dedupe_key, (metric, limit, threshold) in passed.items():
+        if dedupe_key in already:
             continue
-        share = used[metric] * 100 / limit
-        for threshold in QUOTA_THRESHOLDS:
-            if share < threshold:
-                continue
-            incident, created = incident_open(
-                tenant=tenant,
-                dedupe_key=f"quota:{metric}:{month}:{threshold}",
-                title=f"{threshold}% of the monthly {metric} limit reached ({month})",
-                detail=f"{used[metric]:,} of {limit:,} {metric} used in {month} on the {plan.name} plan.",
-                severity=QUOTA_SEVERITY[threshold],
-                source="quota",
-            )
-            if created:
-                opened += 1
-                transaction.on_commit(lambda incident_id=incident.pk: quota_mail_task.delay(incident_id))
+        incident, created = incident_open(
+            tenant=tenant,
+            dedupe_key=dedupe_key,
+            title=f"{threshold}% of the monthly {metric} limit reached ({month})",
+            detail=f"{used[metric]:,} of {limit:,} {metric} used in {month} on the {plan.name} plan.",
+            severity=QUOTA_SEVERITY[threshold],
+            source="quota",
+        )
+        if created:
+            opened += 1
+            transaction.on_commit(lambda incident_id=incident.pk: quota_mail_task.delay(incident_id))
     return opened
 
 
