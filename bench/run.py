@@ -98,7 +98,7 @@ def main() -> None:
         "started": datetime.now(UTC).isoformat(),
     }
     print(
-        f"== dataset ({size_name}): {size['tenants']} tenants, ~{size['tenants'] * size['per_tenant_day'] * 90 / 1e6:.1f}M requests"
+        f"== dataset ({size_name}): {size['tenants']} tenants, {size['per_tenant_day']:,} requests per tenant on a busy weekday"
     )
     dataset.platform_ready()
     admin = user_ensure(email="bench-admin@alquimista.test", password="bench-password-1")
