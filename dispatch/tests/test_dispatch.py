@@ -6,7 +6,6 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from aiosmtpd.controller import Controller
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django_tenants.utils import tenant_context
@@ -16,9 +15,9 @@ from alquimista.celery import app
 from conftest import free_port
 from dispatch.models import DispatchDecision, Lead, OutboundMessage
 from dispatch.services import dispatch_flag_set, dispatch_run, dispatch_run_create
-from dispatch.tests.conftest import Inbox
 from integrations.models import Integration
 from operations.commands import command_create, command_run
+from tests.smtp_peer import Inbox, smtp_peer
 
 pytestmark = pytest.mark.django_db
 
@@ -146,18 +145,13 @@ def test_failed_sends_are_retried_then_left_failed_then_reprocessed(
         failed = list(OutboundMessage.objects.values_list("channel", "status", "attempts"))
     assert sorted(failed) == [("calendar", "failed", 3), ("email", "failed", 3), ("whatsapp", "failed", 3)]
 
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=settings.EMAIL_PORT)
-    controller.start()
-    try:
+    with smtp_peer(settings, Inbox(), port=settings.EMAIL_PORT) as inbox:
         admin = User.objects.get(email="admin@alquimista.test")
         with django_capture_on_commit_callbacks(execute=True):
             command, _ = command_create(
                 tenant=acme, command_type="REPROCESS_QUEUE", parameters={"channel": "email"}, actor=admin, enqueue=False
             )
             command = command_run(command.pk)
-    finally:
-        controller.stop()
     assert command.status == "SUCCESS" and command.output["requeued"] == 1
     assert [rcpts for rcpts, _ in inbox.messages] == [["eve@lead.test"]]
     with tenant_context(acme):
@@ -348,15 +342,9 @@ def test_a_failed_send_stores_and_logs_no_contact_details(
     caplog.set_level(logging.DEBUG)
     settings.DISPATCH_ENABLED = True
     settings.WHATSAPP_API_BASE_URL = f"http://127.0.0.1:{free_port()}"  # nobody listens
-    controller = Controller(RefusingInbox(), hostname="127.0.0.1", port=free_port())
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port
     dispatch_flag_set(tenant=acme, enabled=True, actor=User.objects.get(email="admin@alquimista.test"))
-    try:
+    with smtp_peer(settings, RefusingInbox()):
         run_dispatch(acme, dry_run=False, capture=django_capture_on_commit_callbacks)
-    finally:
-        controller.stop()
 
     refused = "SMTP: SMTPRecipientsRefused 550"
     unreachable = "WhatsApp API unreachable: ConnectionError"

@@ -15,6 +15,7 @@ from django_tenants.utils import tenant_context
 from agents.models import TenantAgent
 from integrations.models import Integration
 from operations.models import Incident
+from tests.smtp_peer import Inbox, smtp_peer
 from usage.latency import bucket_of
 from usage.models import AgentRequest, UsageDaily
 from usage.retention import raw_requests_purge
@@ -202,34 +203,24 @@ def test_error_rate_above_threshold_opens_one_incident(fresh_tenant, agent_types
     assert not Incident.objects.filter(tenant=other, source="rollup").exists()
 
 
-class FlakyInbox:
+class FlakyInbox(Inbox):
     """An SMTP peer that refuses the first message with a temporary error, then accepts."""
 
     def __init__(self):
+        super().__init__()
         self.refused = 0
-        self.messages = []
 
     async def handle_DATA(self, server, session, envelope):
         if not self.refused:
             self.refused += 1
             return "451 Try again later"
-        self.messages.append((envelope.rcpt_tos, envelope.content.decode(errors="replace")))
-        return "250 OK"
+        return await super().handle_DATA(server, session, envelope)
 
 
 @pytest.fixture
 def flaky_smtp(settings):
-    from aiosmtpd.controller import Controller
-
-    from conftest import free_port
-
-    inbox = FlakyInbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port
-    yield inbox
-    controller.stop()
+    with smtp_peer(settings, FlakyInbox()) as inbox:
+        yield inbox
 
 
 @pytest.fixture
