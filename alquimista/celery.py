@@ -24,6 +24,7 @@ app.conf.beat_schedule = {
     "reap-provisioning-runs": {"task": "tenants.reap_provisioning_runs", "schedule": 60.0},
     "purge-login-handoffs": {"task": "accounts.purge_login_handoffs", "schedule": crontab(minute=17, hour=3)},
     "close-expired-view-as": {"task": "accounts.close_expired_view_as", "schedule": 60.0},
+    "sweep-quota-mails": {"task": "usage.quota_mail_sweep", "schedule": crontab(minute="*/15")},
 }
 
 

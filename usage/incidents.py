@@ -1,13 +1,13 @@
 """Incidents the roll-up opens: agents' daily error rates and plan quota thresholds."""
 
-from datetime import date
+from datetime import date, timedelta
 
+import structlog
 from django.conf import settings
-from django.core.cache import cache
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Sum
-from django_tenants.utils import schema_context
+from django.utils import timezone
 
 from accounts.models import Membership
 from accounts.roles import Role
@@ -15,6 +15,8 @@ from agents.models import AgentType
 from operations.models import Incident
 from operations.services import incident_open
 from usage.models import UsageDaily
+
+logger = structlog.get_logger(__name__)
 
 QUOTA_THRESHOLDS = (80, 90, 100)
 QUOTA_SEVERITY = {80: Incident.Severity.INFO, 90: Incident.Severity.WARNING, 100: Incident.Severity.CRITICAL}
@@ -98,39 +100,58 @@ def quota_incidents_open(*, tenant, month_of: date) -> int:
         )
         if created:
             opened += 1
-            transaction.on_commit(lambda incident_id=incident.pk: quota_mail_task.delay(incident_id))
+            # robust: a broker that is down must not fail the committed roll-up; the sweep mails it later.
+            transaction.on_commit(lambda incident_id=incident.pk: quota_mail_task.delay(incident_id), robust=True)
     return opened
 
 
-def _quota_mail_sent_key(incident_id: int) -> str:
-    return f"quota-mail-sent:{incident_id}"
-
-
 def quota_mail_send(*, incident_id: int) -> int:
-    """E-mail a quota incident to the tenant's active admins; returns recipients mailed.
+    """E-mail a quota incident to the tenant's active admins once; returns recipients mailed.
 
-    Raises when the mail server refuses, so the task retries. A second delivery of a sent
-    alert sends nothing.
+    The incident row is locked while the mail goes out and marked `notified_at` in the same
+    transaction: a second delivery of the task (or the sweep beside it) waits, then sends nothing.
+    Raises when the mail server refuses, so the caller retries; the mark is then not written.
     """
-    from operations.models import Incident
-
-    with schema_context("public"):
-        if cache.get(_quota_mail_sent_key(incident_id)):
+    with transaction.atomic():
+        incident = (
+            Incident.objects.select_for_update(of=("self",)).select_related("tenant").filter(pk=incident_id).first()
+        )
+        if incident is None or incident.notified_at is not None:
             return 0
-    incident = Incident.objects.select_related("tenant").get(pk=incident_id)
-    tenant = incident.tenant
-    recipients = list(
-        Membership.objects.filter(tenant=tenant, role=Role.TENANT_ADMIN, user__is_active=True).values_list(
-            "user__email", flat=True
+        tenant = incident.tenant
+        recipients = list(
+            Membership.objects.filter(tenant=tenant, role=Role.TENANT_ADMIN, user__is_active=True).values_list(
+                "user__email", flat=True
+            )
         )
-    )
-    if recipients:
-        send_mail(
-            subject=f"[Alquimista] {tenant.name}: {incident.title}",
-            message=f"{incident.detail}\n\nSee your usage in the client dashboard.",
-            from_email=None,
-            recipient_list=recipients,
-        )
-    with schema_context("public"):
-        cache.set(_quota_mail_sent_key(incident_id), 1, 60 * 60 * 24 * 40)
+        if recipients:
+            send_mail(
+                subject=f"[Alquimista] {tenant.name}: {incident.title}",
+                message=f"{incident.detail}\n\nSee your usage in the client dashboard.",
+                from_email=None,
+                recipient_list=recipients,
+            )
+        Incident.objects.filter(pk=incident.pk).update(notified_at=timezone.now())
     return len(recipients)
+
+
+def quota_mails_unsent(*, older_than: timedelta = timedelta(minutes=15), within: timedelta = timedelta(days=7)):
+    """Quota alerts opened but never mailed: their task was lost (broker down at enqueue) or gave up.
+
+    Those younger than `older_than` are left to the task enqueued when they were opened.
+    """
+    now = timezone.now()
+    return Incident.objects.filter(
+        source="quota", notified_at__isnull=True, opened_at__lt=now - older_than, opened_at__gte=now - within
+    ).order_by("opened_at")
+
+
+def quota_mails_sweep() -> int:
+    """Mail every alert `quota_mails_unsent` finds; one failing does not stop the others. Returns mails sent."""
+    sent = 0
+    for incident_id in quota_mails_unsent().values_list("pk", flat=True):
+        try:
+            sent += bool(quota_mail_send(incident_id=incident_id))
+        except Exception:  # the mail server refused: the next sweep tries again
+            logger.warning("quota_mail_failed", incident=incident_id, exc_info=True)
+    return sent

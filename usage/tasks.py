@@ -65,3 +65,11 @@ def quota_mail_task(incident_id: int) -> int:
     from usage.incidents import quota_mail_send
 
     return quota_mail_send(incident_id=incident_id)
+
+
+@app.task(name="usage.quota_mail_sweep")
+def quota_mail_sweep() -> int:
+    """Mail the quota alerts whose own task never delivered (lost at enqueue, or out of retries)."""
+    from usage.incidents import quota_mails_sweep
+
+    return quota_mails_sweep()
