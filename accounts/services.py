@@ -33,13 +33,20 @@ def set_password_link(*, user: User, tenant=None) -> str:
     return tenant_url(tenant, path) if tenant is not None and not tenant.is_public else public_url(path)
 
 
-def set_password_email_send(*, user: User, tenant=None) -> None:
+SET_PASSWORD_REASONS = {
+    "created": "An account was created for you on {place}.",
+    "rotated": "Your password on {place} was replaced with a new random one by our staff; the old one no longer works.",
+}
+
+
+def set_password_email_send(*, user: User, tenant=None, reason: str = "created") -> None:
+    """E-mail `user` a one-time set-password link (never a password); `reason` says why they get it."""
     link = set_password_link(user=user, tenant=tenant)
     place = tenant.name if tenant is not None and not tenant.is_public else "the Alquimista Ops company panel"
     send_mail(
         subject="Set your Alquimista Ops password",
         message=(
-            f"Hello {user.name or user.email},\n\nAn account was created for you on {place}.\n"
+            f"Hello {user.name or user.email},\n\n{SET_PASSWORD_REASONS[reason].format(place=place)}\n"
             f"Choose your password here (the link works once and expires in a few days):\n\n{link}\n"
         ),
         from_email=None,

@@ -119,7 +119,7 @@ def credential_rotate(
             if owner is not None:
                 owner.set_password(store.get(secret_name).reveal())
                 owner.save(update_fields=["password"])
-                owner_set_password_email_enqueue(user_id=owner.pk, tenant_id=tenant.pk)
+                owner_set_password_email_enqueue(user_id=owner.pk, tenant_id=tenant.pk, reason="rotated")
         SecretRotation.objects.create(
             tenant=tenant, secret_name=secret_name, version=meta.version, requested_by=actor_email, reason=reason
         )

@@ -44,7 +44,7 @@ def rotate_credentials_task() -> int:
 
 
 @app.task(name="tenants.owner_set_password_email", autoretry_for=(Exception,), retry_backoff=60, max_retries=5)
-def owner_set_password_email(user_id: int, tenant_id: int) -> bool:
+def owner_set_password_email(user_id: int, tenant_id: int, reason: str = "created") -> bool:
     """E-mail a tenant's owner a set-password link (never a password). Retried: SMTP may be down for a while."""
     from accounts.models import User
     from accounts.services import set_password_email_send
@@ -54,17 +54,17 @@ def owner_set_password_email(user_id: int, tenant_id: int) -> bool:
     tenant = Tenant.objects.filter(pk=tenant_id).first()
     if user is None or tenant is None:
         return False
-    set_password_email_send(user=user, tenant=tenant)
+    set_password_email_send(user=user, tenant=tenant, reason=reason)
     return True
 
 
-def owner_set_password_email_enqueue(*, user_id: int, tenant_id: int) -> None:
+def owner_set_password_email_enqueue(*, user_id: int, tenant_id: int, reason: str = "created") -> None:
     """Queue the set-password e-mail once the caller's transaction commits; a broker failure is logged, not raised."""
     from django.db import transaction
 
     def enqueue():
         try:
-            owner_set_password_email.delay(user_id, tenant_id)
+            owner_set_password_email.delay(user_id, tenant_id, reason)
         except Exception as exc:
             logger.warning("owner_set_password_email_not_queued", tenant_id=tenant_id, error=type(exc).__name__)
 

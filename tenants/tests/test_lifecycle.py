@@ -77,6 +77,7 @@ def test_provisioning_end_to_end(django_capture_on_commit_callbacks, eager):
     assert Membership.objects.get(user=owner, tenant=tenant).role == "TENANT_ADMIN"
     password = get_secret_store().get("tenant/umbrella/owner-initial-password").reveal()
     assert len(mail.outbox) == 1 and "http://umbrella.localhost:8000/reset/" in mail.outbox[0].body
+    assert "An account was created for you on Umbrella" in mail.outbox[0].body
     assert password not in mail.outbox[0].body and password not in str(run.steps)
     assert OperationalEvent.objects.filter(action="tenant.provisioned", tenant=tenant).count() == 1
     prechecks = next(step for step in run.steps if step["name"] == "prechecks")
@@ -174,6 +175,7 @@ def test_smtp_down_at_the_end_of_a_run_keeps_the_tenant_and_the_mail_is_retried(
     owner = User.objects.get(email="alice@umbrella.test")
     assert owner_set_password_email.apply(args=[owner.pk, tenant.pk]).get() is True
     assert len(mail.outbox) == 1 and "http://umbrella.localhost:8000/reset/" in mail.outbox[0].body
+    assert "An account was created for you on Umbrella" in mail.outbox[0].body
 
 
 @pytest.mark.django_db
@@ -202,6 +204,8 @@ def test_rotating_the_owner_password_stops_the_old_one_and_keeps_history_without
     # The owner gets a set-password link, never the password.
     assert [message.to for message in mail.outbox] == [["alice@umbrella.test"]]
     assert "http://umbrella.localhost:8000/reset/" in mail.outbox[0].body
+    assert "was replaced with a new random one" in mail.outbox[0].body
+    assert "An account was created" not in mail.outbox[0].body
     assert new not in mail.outbox[0].body and old not in mail.outbox[0].body
     event = OperationalEvent.objects.get(action="tenant.secret_rotated", tenant=tenant)
     assert event.target_id == name and event.after == {
