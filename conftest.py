@@ -226,6 +226,50 @@ def transactional_db_free(django_db_setup, django_db_blocker):
     django_db_blocker.restore()
 
 
+@pytest.fixture
+def eager():
+    """Celery tasks run in-process, at once, when they are sent (`.delay`)."""
+    from alquimista.celery import app
+
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = False
+
+
+@pytest.fixture
+def broker_down():
+    """Point the Celery app at a port nobody listens on, as if Redis were down, until the test calls
+    the fixture's value (`broker_down()`: Redis is back) or ends."""
+    from alquimista.celery import app
+
+    saved = app.conf.broker_url, app._pool, app.amqp._producer_pool
+    app.conf.broker_url = f"redis://127.0.0.1:{free_port()}/0"
+    app._pool = app.amqp._producer_pool = None  # the next publish connects to the dead port
+
+    def back():
+        app.conf.broker_url, app._pool, app.amqp._producer_pool = saved
+
+    yield back
+    back()
+
+
+def broker_take(task_name: str) -> list[tuple]:
+    """The arguments of every `task_name` message waiting on the (real) broker, taken off it."""
+    import ast
+    import json
+
+    import redis
+
+    client = redis.Redis.from_url(settings.CELERY_BROKER_URL)  # the real one, even while `broker_down` is on
+    taken = []
+    for raw in client.lrange("celery", 0, -1):
+        headers = json.loads(raw)["headers"]
+        if headers["task"] == task_name:
+            client.lrem("celery", 1, raw)
+            taken.append(ast.literal_eval(headers["argsrepr"]))
+    return taken
+
+
 @pytest.fixture(scope="session")
 def moto_endpoint():
     """moto's standalone server: a real HTTP server speaking the AWS protocols (Secrets Manager, S3)."""

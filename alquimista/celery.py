@@ -3,6 +3,7 @@
 import os
 from functools import wraps
 
+import structlog
 from celery import Celery
 from celery.schedules import crontab
 
@@ -25,6 +26,8 @@ app.conf.beat_schedule = {
     "purge-login-handoffs": {"task": "accounts.purge_login_handoffs", "schedule": crontab(minute=17, hour=3)},
     "close-expired-view-as": {"task": "accounts.close_expired_view_as", "schedule": 60.0},
     "sweep-quota-mails": {"task": "usage.quota_mail_sweep", "schedule": crontab(minute="*/15")},
+    "requeue-provisioning-runs": {"task": "tenants.requeue_provisioning_runs", "schedule": crontab(minute="*/5")},
+    "requeue-dispatch-work": {"task": "dispatch.requeue_all", "schedule": crontab(minute="*/5")},
 }
 
 
@@ -60,3 +63,20 @@ def tenant_task(**task_options):
         return task
 
     return decorator
+
+
+def publish_on_commit(task, *args) -> None:
+    """Send `task` to the workers once the current transaction commits.
+
+    A broker that is down is logged (the error's class only), never raised: the work is already
+    committed as pending, and a beat sweep sends it again (REQUEUE_AFTER_SECONDS).
+    """
+    from django.db import transaction
+
+    def publish():
+        try:
+            task.delay(*args)
+        except Exception as exc:  # each transport raises its own errors; none may fail a committed request
+            structlog.get_logger(__name__).warning("task_publish_failed", task=task.name, error=type(exc).__name__)
+
+    transaction.on_commit(publish)

@@ -322,9 +322,9 @@ COMMAND_TIMEOUTS = {
     "REPROCESS_QUEUE": env_int("COMMAND_TIMEOUT_REPROCESS_QUEUE", 1800),
 }
 COMMAND_RETENTION_DAYS = env_int("COMMAND_RETENTION_DAYS", 90)
-COMMAND_REQUEUE_AFTER_SECONDS = env_int(
-    "COMMAND_REQUEUE_AFTER_SECONDS", 300
-)  # PENDING this long: the reaper sends it again
+# Work still pending this long (a command, a provisioning run, a dispatch run, an outbox message) lost its
+# message — Redis was down when it was sent, say — and a beat sweep sends it again.
+REQUEUE_AFTER_SECONDS = env_int("REQUEUE_AFTER_SECONDS", 300)
 
 DEMO_PASSWORD = env_str("DEMO_PASSWORD", "alquimista-demo")
 EMAIL_BACKEND = env_str(

@@ -20,8 +20,8 @@ def deliver(message_id: int, *, tenant) -> str:
 
     The tenant must still be allowed to send (dispatch_refusal) at delivery time: the flag may have
     been cleared, or the tenant suspended, after the message was queued. Such a message is not sent
-    and is marked failed with the reason, attempts untouched, rather than left queued: nothing ever
-    picks up a queued message again, and a held message should be visible. It goes out only when a
+    and is marked failed with the reason, attempts untouched, rather than left queued: a held message
+    should be visible, not re-driven by the stale-work sweep every few minutes. It goes out only when a
     person re-drives it with REPROCESS_QUEUE once dispatch is allowed again, never by itself.
     """
     with transaction.atomic():
@@ -68,10 +68,43 @@ def deliver(message_id: int, *, tenant) -> str:
 def enqueue_delivery(message: OutboundMessage) -> None:
     from django.db import connection
 
+    from alquimista.celery import publish_on_commit
     from dispatch.tasks import deliver_message
 
+    publish_on_commit(deliver_message, connection.schema_name, message.pk)
+
+
+def stale_work_requeue(*, now=None) -> int:
+    """Inside a tenant's schema: send again the pending runs and queued messages older than
+    REQUEUE_AFTER_SECONDS, whose message never reached a worker (Redis was down when it was sent, or a
+    retry could not be published). Runs start only from pending and a message is delivered under a row
+    lock and only while queued, so a duplicate message does nothing."""
+    from datetime import timedelta
+
+    from django.db import connection
+
+    from dispatch.models import DispatchRun
+    from dispatch.tasks import deliver_message, dispatch_run_task
+
+    cutoff = (now or timezone.now()) - timedelta(seconds=settings.REQUEUE_AFTER_SECONDS)
     schema = connection.schema_name
-    transaction.on_commit(lambda: deliver_message.delay(schema, message.pk))
+    work = [
+        *(
+            (dispatch_run_task, run_id)
+            for run_id in DispatchRun.objects.filter(
+                status=DispatchRun.Status.PENDING, created_at__lt=cutoff
+            ).values_list("pk", flat=True)
+        ),
+        *(
+            (deliver_message, message_id)
+            for message_id in OutboundMessage.objects.filter(
+                status=OutboundMessage.Status.QUEUED, created_at__lt=cutoff
+            ).values_list("pk", flat=True)
+        ),
+    ]
+    for task, object_id in work:
+        task.delay(schema, object_id)  # a broker still down raises: the sweep's next run tries again
+    return len(work)
 
 
 def reprocess_failed(*, channel: str | None, since: datetime | None) -> dict:

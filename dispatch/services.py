@@ -57,9 +57,10 @@ def dispatch_run_create(*, tenant, actor, dry_run: bool, batch_size: int, reques
             dry_run=dry_run or not dispatch_enabled_for(tenant),
             batch_size=batch_size,
         )
+    from alquimista.celery import publish_on_commit
     from dispatch.tasks import dispatch_run_task
 
-    transaction.on_commit(lambda: dispatch_run_task.delay(tenant.schema_name, run.pk))
+    publish_on_commit(dispatch_run_task, tenant.schema_name, run.pk)
     event_record(
         action="dispatch.run_started",
         actor=actor,

@@ -1,4 +1,7 @@
-from alquimista.celery import tenant_task
+import structlog
+from django_tenants.utils import tenant_context
+
+from alquimista.celery import app, tenant_task
 from dispatch.senders import SendFailed
 
 
@@ -22,3 +25,22 @@ def deliver_message(tenant, message_id: int) -> str:
     from dispatch.outbox import deliver
 
     return deliver(message_id, tenant=tenant)
+
+
+@app.task(name="dispatch.requeue_all")
+def requeue_all() -> int:
+    """Every tenant's stale dispatch work sent again (dispatch.outbox.stale_work_requeue); one tenant
+    failing does not stop the others."""
+    from dispatch.outbox import stale_work_requeue
+    from tenants.models import Tenant
+
+    requeued = 0
+    for tenant in Tenant.objects.customers().exclude(status=Tenant.Status.ARCHIVED):
+        try:
+            with tenant_context(tenant):
+                requeued += stale_work_requeue()
+        except Exception as exc:
+            structlog.get_logger(__name__).warning(
+                "dispatch_requeue_failed", tenant=tenant.slug, error=type(exc).__name__
+            )
+    return requeued

@@ -332,10 +332,10 @@ def commands_reap(*, now=None) -> int:
 
 
 def commands_requeue(*, now=None) -> int:
-    """Send again PENDING commands queued longer ago than COMMAND_REQUEUE_AFTER_SECONDS (the message was never
+    """Send again PENDING commands queued longer ago than REQUEUE_AFTER_SECONDS (the message was never
     published, e.g. Redis was down, or was lost); starting is atomic, so a duplicate message runs it once."""
     now = now or timezone.now()
-    cutoff = now - timedelta(seconds=settings.COMMAND_REQUEUE_AFTER_SECONDS)
+    cutoff = now - timedelta(seconds=settings.REQUEUE_AFTER_SECONDS)
     requeued = 0
     stale = Command.objects.filter(status=CommandStatus.PENDING, queued_at__lt=cutoff).values_list("pk", flat=True)
     for command_id in list(stale):

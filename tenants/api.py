@@ -76,11 +76,10 @@ def string_field(data: dict, name: str, default: str | None = "") -> str | None:
 
 
 def provision_start(run: ProvisioningRun) -> None:
-    from django.db import transaction
-
+    from alquimista.celery import publish_on_commit
     from tenants.tasks import provision_tenant
 
-    transaction.on_commit(lambda: provision_tenant.delay(str(run.pk)))
+    publish_on_commit(provision_tenant, str(run.pk))
 
 
 class ProvisioningRunView(PolicyAPIView):

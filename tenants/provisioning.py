@@ -446,6 +446,30 @@ def _rollback(run, recorder, created) -> list[str]:
     return failed
 
 
+def provisioning_requeue(*, now=None) -> int:
+    """Send again runs still PENDING after REQUEUE_AFTER_SECONDS: their message never reached a worker
+    (Redis was down when it was sent). A run starts only from PENDING, so a duplicate message does nothing."""
+    from datetime import timedelta
+
+    from django.conf import settings
+
+    from tenants.tasks import provision_tenant
+
+    now = now or timezone.now()
+    stale = ProvisioningRun.objects.filter(
+        status=ProvisioningRun.Status.PENDING, created_at__lt=now - timedelta(seconds=settings.REQUEUE_AFTER_SECONDS)
+    ).values_list("pk", flat=True)
+    requeued = 0
+    for run_id in stale:
+        try:
+            provision_tenant.delay(str(run_id))
+        except Exception as exc:  # the broker is still down: the next sweep tries again
+            logger.warning("provisioning_requeue_failed", run=str(run_id), error=type(exc).__name__)
+            break
+        requeued += 1
+    return requeued
+
+
 def provisioning_reap(*, now=None) -> int:
     """Runs RUNNING longer than PROVISIONING_TIMEOUT_SECONDS (their worker died) → failed, what exists rolled back.
 

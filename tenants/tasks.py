@@ -2,7 +2,7 @@ import structlog
 from django.core.cache import cache
 from django.db import connection
 
-from alquimista.celery import app, tenant_task
+from alquimista.celery import app, publish_on_commit, tenant_task
 
 logger = structlog.get_logger(__name__)
 
@@ -60,15 +60,7 @@ def owner_set_password_email(user_id: int, tenant_id: int, reason: str = "create
 
 def owner_set_password_email_enqueue(*, user_id: int, tenant_id: int, reason: str = "created") -> None:
     """Queue the set-password e-mail once the caller's transaction commits; a broker failure is logged, not raised."""
-    from django.db import transaction
-
-    def enqueue():
-        try:
-            owner_set_password_email.delay(user_id, tenant_id, reason)
-        except Exception as exc:
-            logger.warning("owner_set_password_email_not_queued", tenant_id=tenant_id, error=type(exc).__name__)
-
-    transaction.on_commit(enqueue)
+    publish_on_commit(owner_set_password_email, user_id, tenant_id, reason)
 
 
 @app.task(name="tenants.reap_provisioning_runs")
@@ -76,3 +68,10 @@ def reap_provisioning_runs() -> int:
     from tenants.provisioning import provisioning_reap
 
     return provisioning_reap()
+
+
+@app.task(name="tenants.requeue_provisioning_runs")
+def requeue_provisioning_runs() -> int:
+    from tenants.provisioning import provisioning_requeue
+
+    return provisioning_requeue()

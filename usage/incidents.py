@@ -12,6 +12,7 @@ from django.utils import timezone
 from accounts.models import Membership
 from accounts.roles import Role
 from agents.models import AgentType
+from alquimista.celery import publish_on_commit
 from operations.models import Incident
 from operations.services import incident_open
 from usage.models import UsageDaily
@@ -100,8 +101,7 @@ def quota_incidents_open(*, tenant, month_of: date) -> int:
         )
         if created:
             opened += 1
-            # robust: a broker that is down must not fail the committed roll-up; the sweep mails it later.
-            transaction.on_commit(lambda incident_id=incident.pk: quota_mail_task.delay(incident_id), robust=True)
+            publish_on_commit(quota_mail_task, incident.pk)  # a broker outage: the quota-mail sweep sends it
     return opened
 
 

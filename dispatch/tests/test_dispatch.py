@@ -11,7 +11,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django_tenants.utils import tenant_context
 
 from accounts.models import User
-from alquimista.celery import app
 from conftest import free_port
 from dispatch.models import DispatchDecision, Lead, OutboundMessage
 from dispatch.services import dispatch_flag_set, dispatch_run, dispatch_run_create
@@ -48,13 +47,6 @@ def whatsapp(settings):
     settings.WHATSAPP_API_BASE_URL = f"http://127.0.0.1:{server.server_address[1]}/v20.0"
     yield received
     server.shutdown()
-
-
-@pytest.fixture
-def eager():
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = False
 
 
 @pytest.fixture

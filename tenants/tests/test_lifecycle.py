@@ -33,15 +33,6 @@ def no_trace(slug: str) -> None:
     assert not User.objects.filter(email=REQUEST["owner_email"]).exists()
 
 
-@pytest.fixture
-def eager():
-    from alquimista.celery import app
-
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = False
-
-
 def closed_port() -> int:
     import socket
 

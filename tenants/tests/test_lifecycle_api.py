@@ -107,3 +107,30 @@ def test_a_restore_slug_that_is_not_a_string_is_a_400_naming_it(client_for, publ
         response = post(admin, f"/api/internal/backups/{backup.pk}/restore", {"slug": slug})
         assert response.status_code == 400 and list(response.json()["error"]["fields"]) == ["slug"], slug
     assert not Tenant.objects.filter(slug="acme-copy").exists()
+
+
+def test_a_run_whose_message_was_lost_to_a_broker_outage_is_sent_again(
+    client_for, public_tenant, broker_down, settings, django_capture_on_commit_callbacks
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from conftest import broker_take
+    from tenants.provisioning import provisioning_requeue
+
+    broker_take("tenants.provision")  # other tests' leftovers
+    admin = client_for(public_tenant, "admin@alquimista.test")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post(admin, "/api/internal/tenants", BODY)
+    assert response.status_code == 202  # Redis was down: the request still succeeds, the run waits
+    run_id = response.json()["id"]
+    broker_down()  # Redis is back
+    assert provisioning_requeue() == 0 and broker_take("tenants.provision") == []  # not stale yet
+
+    later = timezone.now() + timedelta(seconds=settings.REQUEUE_AFTER_SECONDS + 1)
+    assert provisioning_requeue(now=later) == 1
+    assert broker_take("tenants.provision") == [(run_id,)]
+    provisioning_run(run_id)  # what the worker does with the message
+    assert ProvisioningRun.objects.get(pk=run_id).status == "succeeded"
+    assert provisioning_requeue(now=later) == 0

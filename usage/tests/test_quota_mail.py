@@ -70,18 +70,6 @@ def test_old_alerts_are_not_swept_and_the_sweep_is_scheduled(over_quota, setting
     assert "usage.quota_mail_sweep" in {entry["task"] for entry in app.conf.beat_schedule.values()}
 
 
-@pytest.fixture
-def broker_down():
-    """Point the Celery app at a port nobody listens on, as if Redis were down; restore afterwards."""
-    from conftest import free_port
-
-    saved = app.conf.broker_url, app._pool, app.amqp._producer_pool
-    app.conf.broker_url = f"redis://127.0.0.1:{free_port()}/0"
-    app._pool = app.amqp._producer_pool = None  # the next publish connects to the dead port
-    yield
-    app.conf.broker_url, app._pool, app.amqp._producer_pool = saved
-
-
 def test_a_broker_outage_does_not_fail_the_rollup_and_the_sweep_mails_later(
     fresh_tenant, agent_types, broker_down, settings, django_capture_on_commit_callbacks
 ):

@@ -223,15 +223,6 @@ def flaky_smtp(settings):
         yield inbox
 
 
-@pytest.fixture
-def eager():
-    from alquimista.celery import app
-
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = False
-
-
 def tiny_plan_give(tenant) -> None:
     """Put `tenant` on a plan of 100 requests a month (rolled back with the test)."""
     from tenants.models import Plan

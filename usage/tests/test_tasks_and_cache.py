@@ -2,20 +2,12 @@ from datetime import timedelta
 
 import pytest
 
-from alquimista.celery import app
 from tenants.models import Tenant
 from usage.models import UsageDaily
 from usage.selectors import utc_today
 from usage.tasks import rollup_all
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def eager():
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = False
 
 
 def test_nightly_dispatch_rolls_up_every_active_tenant_and_skips_suspended(eager, globex):
