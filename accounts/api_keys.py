@@ -98,7 +98,7 @@ def api_key_authenticate(*, raw: str, tenant) -> ApiKeyPrincipal | None:
     if len(parts) != 3 or parts[0] != KEY_PREFIX:
         return None
     _, prefix, secret = parts
-    key = ApiKey.objects.filter(prefix=prefix).select_related("tenant").first()
+    key = ApiKey.objects.filter(prefix=prefix).first()  # only tenant_id is compared: no join
     if key is None or not secrets.compare_digest(key.secret_hash, _hash(secret)):
         return None
     if not key.is_active or tenant is None or key.tenant_id != tenant.pk:
