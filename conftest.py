@@ -77,6 +77,14 @@ def django_db_setup(
             teardown_databases(db_cfg, verbosity=request.config.option.verbose)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _empty_broker():
+    """The tests' own broker database starts empty: no message left by an earlier run reaches a test's worker."""
+    import redis
+
+    redis.Redis.from_url(settings.CELERY_BROKER_URL).flushdb()
+
+
 @pytest.fixture(autouse=True)
 def _backups_in_a_temporary_folder(settings, tmp_path_factory):
     settings.BACKUP_DIR = str(tmp_path_factory.getbasetemp() / "backups")
