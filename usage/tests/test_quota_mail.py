@@ -1,35 +1,22 @@
 """Quota alerts reach the tenant admins exactly once, even when the task that should mail them is lost."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from django.utils import timezone
-from django_tenants.utils import tenant_context
 
-from agents.models import TenantAgent
 from alquimista.celery import app
 from operations.models import Incident
 from tests.smtp_peer import Inbox, smtp_peer
 from usage.incidents import quota_mails_sweep
-from usage.models import AgentRequest
 from usage.rollup import rollup_tenant
-from usage.tests.test_rollup import DAY, FlakyInbox, tiny_plan_give
+from usage.tests.test_rollup import DAY, FlakyInbox, quota_used_up
 
 
 @pytest.fixture
 def over_quota(fresh_tenant, agent_types, django_capture_on_commit_callbacks):
     """fresh_tenant past 100 % of its requests: the roll-up opened three alerts, whose mail tasks were lost."""
-    from accounts.roles import Role
-    from accounts.services import membership_set, user_ensure
-
-    tiny_plan_give(fresh_tenant)
-    membership_set(user=user_ensure(email="boss@fresh.test"), tenant=fresh_tenant, role=Role.TENANT_ADMIN)
-    with tenant_context(fresh_tenant):
-        agent = TenantAgent.objects.create(agent_type=agent_types["crm-sync"])
-        at = datetime(2026, 11, 10, 9, tzinfo=UTC)
-        AgentRequest.objects.bulk_create(
-            [AgentRequest(agent=agent, started_at=at, duration_ms=50, outcome="success") for _ in range(100)]
-        )
+    quota_used_up(fresh_tenant, agent_types)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:  # the broker was down: nothing enqueued
         rollup_tenant(tenant=fresh_tenant, start=DAY, end=DAY, today=DAY)
     assert len(callbacks) == 3
@@ -73,17 +60,7 @@ def test_old_alerts_are_not_swept_and_the_sweep_is_scheduled(over_quota, setting
 def test_a_broker_outage_does_not_fail_the_rollup_and_the_sweep_mails_later(
     fresh_tenant, agent_types, broker_down, settings, django_capture_on_commit_callbacks
 ):
-    from accounts.roles import Role
-    from accounts.services import membership_set, user_ensure
-
-    tiny_plan_give(fresh_tenant)
-    membership_set(user=user_ensure(email="boss@fresh.test"), tenant=fresh_tenant, role=Role.TENANT_ADMIN)
-    with tenant_context(fresh_tenant):
-        agent = TenantAgent.objects.create(agent_type=agent_types["crm-sync"])
-        at = datetime(2026, 11, 10, 9, tzinfo=UTC)
-        AgentRequest.objects.bulk_create(
-            [AgentRequest(agent=agent, started_at=at, duration_ms=50, outcome="success") for _ in range(100)]
-        )
+    quota_used_up(fresh_tenant, agent_types)
     with django_capture_on_commit_callbacks(execute=True):
         result = rollup_tenant(tenant=fresh_tenant, start=DAY, end=DAY, today=DAY)
     assert result.incidents == 3

@@ -240,21 +240,29 @@ def tiny_plan_give(tenant) -> None:
     tenant.save(update_fields=["plan"])
 
 
+def quota_used_up(tenant, agent_types) -> None:
+    """`tenant` on the tiny plan with boss@fresh.test as its admin and all 100 requests used on DAY."""
+    from accounts.roles import Role
+    from accounts.services import membership_set, user_ensure
+
+    tiny_plan_give(tenant)
+    membership_set(user=user_ensure(email="boss@fresh.test"), tenant=tenant, role=Role.TENANT_ADMIN)
+    with tenant_context(tenant):
+        agent = TenantAgent.objects.create(agent_type=agent_types["crm-sync"])
+        at = datetime(DAY.year, DAY.month, DAY.day, 9, tzinfo=UTC)
+        AgentRequest.objects.bulk_create(
+            [AgentRequest(agent=agent, started_at=at, duration_ms=50, outcome="success") for _ in range(100)]
+        )
+
+
 def test_quota_thresholds_open_one_incident_each_and_mail_the_admins(
     fresh_tenant, agent_types, flaky_smtp, eager, django_capture_on_commit_callbacks
 ):
     from accounts.roles import Role
     from accounts.services import membership_set, user_ensure
 
-    tiny_plan_give(fresh_tenant)
-    membership_set(user=user_ensure(email="boss@fresh.test"), tenant=fresh_tenant, role=Role.TENANT_ADMIN)
+    quota_used_up(fresh_tenant, agent_types)
     membership_set(user=user_ensure(email="staff@fresh.test"), tenant=fresh_tenant, role=Role.TENANT_USER)
-    with tenant_context(fresh_tenant):
-        agent = TenantAgent.objects.create(agent_type=agent_types["crm-sync"])
-        at = datetime(2026, 11, 10, 9, tzinfo=UTC)
-        AgentRequest.objects.bulk_create(
-            [AgentRequest(agent=agent, started_at=at, duration_ms=50, outcome="success") for _ in range(100)]
-        )
     with django_capture_on_commit_callbacks(execute=True):
         rollup_tenant(tenant=fresh_tenant, start=DAY, end=DAY, today=DAY)
     with django_capture_on_commit_callbacks(execute=True):
