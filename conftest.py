@@ -57,7 +57,7 @@ def django_db_setup(
     """
     from django.test.utils import setup_databases, teardown_databases
 
-    from tenants.demo import demo_load
+    from alquimista.demo import demo_load
     from tenants.services import public_tenant_ensure, template_schema_sync
 
     with django_db_blocker.unblock():

@@ -5,9 +5,9 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm
 
+from accounts.admin_base import PolicyModelAdmin
 from accounts.models import Membership, User
 from accounts.roles import INTERNAL_ROLES, Role
-from alquimista.admin_site import PolicyModelAdmin
 
 
 class MembershipInline(admin.TabularInline):

@@ -9,8 +9,8 @@ from accounts.api_keys import api_key_create, api_key_revoke
 from accounts.models import ApiKey
 from accounts.policy import Action
 from accounts.serializers import ApiKeyCreatedSerializer, ApiKeyCreateSerializer, ApiKeySerializer
-from alquimista.api.views import PolicyAPIView
-from tenants.selectors import customer_tenant_or_404
+from core.api.views import PolicyAPIView
+from core.tenancy import customer_tenant_or_404
 
 
 class ApiKeysMixin:

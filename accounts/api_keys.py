@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import ApiKey
-from operations.services import event_record
+from audit.services import event_record
 
 KEY_PREFIX = "alq"
 LAST_USED_PRECISION = timedelta(minutes=1)  # at most one write per key per minute

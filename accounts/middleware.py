@@ -52,7 +52,7 @@ class ViewAsMiddleware:
         from django.shortcuts import redirect
 
         from accounts import view_as
-        from tenants.services import public_url
+        from core.hosts import public_url
 
         session_id = request.session.get(view_as.SESSION_KEY) if hasattr(request, "session") else None
         if session_id is None or not request.user.is_authenticated:
@@ -66,7 +66,7 @@ class ViewAsMiddleware:
         request.view_as = active
         if request.method not in ("GET", "HEAD", "OPTIONS") and request.path not in self.ALLOWED_WRITES:
             message = "Read-only while viewing as the tenant."
-            if request.path.startswith("/api/"):  # the API's one error shape (alquimista.api.errors)
+            if request.path.startswith("/api/"):  # the API's one error shape (core.api.errors)
                 error = {"status": 403, "code": "permission_denied", "message": message}
                 return JsonResponse({"error": error}, status=403)
             raise PermissionDenied(message)

@@ -11,20 +11,20 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
+from django_tenants.utils import get_tenant_model
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 from mozilla_django_oidc.contrib.drf import OIDCAuthentication
 from mozilla_django_oidc.views import OIDCAuthenticationCallbackView
 
 from accounts.models import Membership, User
 from accounts.roles import INTERNAL_ROLES, Role
-from alquimista.api.params import whole_number
-from tenants.models import Tenant
+from core.api.params import whole_number
 
 
 @dataclass(frozen=True)
 class ClaimedAccess:
     internal: Role | None
-    tenant: Tenant | None
+    tenant: object | None  # a tenants.Tenant
     tenant_role: Role | None
 
     @property
@@ -81,7 +81,8 @@ def access_from_claims(claims: dict) -> ClaimedAccess:
     tenant = None
     reference = str(claims.get(settings.OIDC_TENANT_CLAIM) or "").strip()
     if tenant_role is not None and reference:
-        tenants = Tenant.objects.customers().exclude(status=Tenant.Status.ARCHIVED)
+        tenant_model = get_tenant_model()
+        tenants = tenant_model.objects.customers().exclude(status=tenant_model.Status.ARCHIVED)
         number = whole_number(reference)
         tenant = tenants.filter(slug=reference).first() or (
             tenants.filter(pk=number).first() if number is not None and number < 2**63 else None

@@ -1,19 +1,20 @@
 """Reads about users: where a user belongs and lands."""
 
+from django_tenants.utils import get_tenant_model
+
 from accounts.models import Membership
 from accounts.policy import is_internal
-from tenants.models import Tenant
 
 
 def memberships_of(user) -> list[Membership]:
     return list(
-        Membership.objects.filter(user=user, tenant__status__in=[Tenant.Status.ACTIVE, Tenant.Status.SUSPENDED])
+        Membership.objects.filter(user=user, tenant__status__in=get_tenant_model().SCHEMA_STATUSES)
         .select_related("tenant")
         .order_by("tenant__name")
     )
 
 
-def home_of(user) -> tuple[Tenant | None, str]:
+def home_of(user) -> tuple[object | None, str]:
     """Where a user lands after login, as (tenant, path); tenant None means the public host.
 
     Staff → the company panel; a member of one tenant → its dashboard; of several → the chooser.

@@ -10,8 +10,8 @@ from django.utils.http import urlsafe_base64_encode
 
 from accounts.models import Membership, User
 from accounts.roles import INTERNAL_ROLES, TENANT_ROLES, Role
-from operations.services import event_record
-from tenants.services import public_url, tenant_url
+from audit.services import event_record
+from core.hosts import public_url, tenant_url
 
 
 def user_ensure(*, email: str, name: str = "", password: str | None = None) -> User:

@@ -4,7 +4,7 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 from django.dispatch import receiver
 
 from accounts.middleware import bind_session_to_tenant
-from operations.services import event_record
+from audit.services import event_record
 
 
 def _tenant_of(request):

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from accounts.models import ViewAsSession
 from accounts.policy import Action, can
-from operations.services import event_record
+from audit.services import event_record
 
 VIEW_AS_LIFETIME = timedelta(minutes=30)
 MAX_RECORDED_PAGES = 500

@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from agents.models import AgentType
-from alquimista.admin_site import PolicyModelAdmin
+from accounts.admin_base import PolicyModelAdmin
 
 
 @admin.register(AgentType)

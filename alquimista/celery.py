@@ -1,9 +1,7 @@
-"""The Celery app, the beat schedule (all of it, here), and the tenant task helper."""
+"""The Celery app and the beat schedule (all of it, here). Task helpers live in core/tasks.py."""
 
 import os
-from functools import wraps
 
-import structlog
 from celery import Celery
 from celery.schedules import crontab
 
@@ -37,46 +35,3 @@ def _schedule_from_settings(sender, **kwargs):
     from django.conf import settings
 
     sender.conf.beat_schedule["backup-database"]["schedule"] = crontab(minute=0, hour=settings.BACKUP_HOUR_UTC)
-
-
-def tenant_task(**task_options):
-    """A Celery task whose first argument is a tenant's schema name; the body runs inside it.
-
-    Tasks take ids, never model instances. A task for a tenant that is gone or not active
-    is skipped (beat can fire before a new schema is ready, or after a tenant is archived).
-    """
-
-    def decorator(fn):
-        @app.task(**task_options)
-        @wraps(fn)
-        def task(schema_name: str, *args, **kwargs):
-            from django_tenants.utils import tenant_context
-
-            from tenants.models import Tenant
-
-            tenant = Tenant.objects.filter(schema_name=schema_name).first()
-            if tenant is None or tenant.status not in (Tenant.Status.ACTIVE, Tenant.Status.SUSPENDED):
-                return {"skipped": True, "schema": schema_name}
-            with tenant_context(tenant):
-                return fn(tenant, *args, **kwargs)
-
-        return task
-
-    return decorator
-
-
-def publish_on_commit(task, *args) -> None:
-    """Send `task` to the workers once the current transaction commits.
-
-    A broker that is down is logged (the error's class only), never raised: the work is already
-    committed as pending, and a beat sweep sends it again (REQUEUE_AFTER_SECONDS).
-    """
-    from django.db import transaction
-
-    def publish():
-        try:
-            task.delay(*args)
-        except Exception as exc:  # each transport raises its own errors; none may fail a committed request
-            structlog.get_logger(__name__).warning("task_publish_failed", task=task.name, error=type(exc).__name__)
-
-    transaction.on_commit(publish)

@@ -33,6 +33,8 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 SHARED_APPS = [
     "django_tenants",
+    "audit",
+    "vault",
     "tenants",
     "accounts",
     "operations",
@@ -50,8 +52,9 @@ SHARED_APPS = [
     "django_filters",
     "django_htmx",
     "axes",
-    "alquimista.observability",
+    "core.observability",
     "dashboards",
+    "alquimista",
 ]
 TENANT_APPS = [
     "django.contrib.contenttypes",
@@ -72,12 +75,12 @@ TENANT_BASE_SCHEMA = "tenant_template"
 TENANT_CREATION_FAKES_MIGRATIONS = env_bool("TENANT_CLONE", True)
 TENANT_LIMIT_SET_CALLS = True
 TENANT_CACHE_SECONDS = env_int("TENANT_CACHE_SECONDS", 300)
-DATABASE_ROUTERS = ["alquimista.routers.SplitAppRouter", "django_tenants.routers.TenantSyncRouter"]
+DATABASE_ROUTERS = ["core.routers.SplitAppRouter", "django_tenants.routers.TenantSyncRouter"]
 
 
 MIDDLEWARE = [
-    "alquimista.observability.middleware.ProbeMiddleware",
-    "alquimista.observability.middleware.RequestContextMiddleware",
+    "core.observability.middleware.ProbeMiddleware",
+    "core.observability.middleware.RequestContextMiddleware",
     "tenants.middleware.CachedTenantMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -91,7 +94,7 @@ MIDDLEWARE = [
     "accounts.middleware.SessionTenantBindingMiddleware",
     "accounts.middleware.ViewAsMiddleware",
     "tenants.middleware.TenantStatusMiddleware",
-    "alquimista.observability.middleware.LogContextMiddleware",
+    "core.observability.middleware.LogContextMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -155,12 +158,12 @@ AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
+AXES_LOCKOUT_CALLABLE = "dashboards.account_views.locked_out"
 AXES_VERBOSE = False
 # Proxies in front of the app that append to X-Forwarded-For; the lockout and the audit log
 # take the client's IP from the same function (0: REMOTE_ADDR, the header is ignored).
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
-AXES_CLIENT_IP_CALLABLE = "alquimista.observability.client_ip.client_ip"
+AXES_CLIENT_IP_CALLABLE = "core.observability.client_ip.client_ip"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
@@ -202,12 +205,17 @@ X_FRAME_OPTIONS = "DENY"
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # Order matters: a request with an API key or a bearer token is not a browser session.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "accounts.api_auth.ApiKeyAuthentication",
+        "accounts.api_auth.SsoBearerAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["accounts.api_auth.PolicyPermission"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 25,
-    "EXCEPTION_HANDLER": "alquimista.api.errors.api_exception_handler",
+    "EXCEPTION_HANDLER": "core.api.errors.api_exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 SPECTACULAR_SETTINGS = {
@@ -343,8 +351,8 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", f"Alquimista Ops <no-reply@{B
 
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
 LOG_FORMAT = env_str("LOG_FORMAT", "json")
-LOGGING_CONFIG = None  # structlog configures logging in alquimista.observability.logging
+LOGGING_CONFIG = None  # structlog configures logging in core.observability.logging
 
-from alquimista.observability.logging import configure_logging  # noqa: E402
+from core.observability.logging import configure_logging  # noqa: E402
 
 configure_logging(level=LOG_LEVEL, fmt=LOG_FORMAT)

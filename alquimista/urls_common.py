@@ -4,8 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 
-from accounts import views as account_views
-from dashboards import views
+from dashboards import account_views, views
 from dashboards.access import login_required_here
 
 handler403 = "alquimista.views.permission_denied"

@@ -5,10 +5,9 @@ from django.contrib import admin
 from django.urls import include, path
 
 from accounts import api as accounts_api
-from accounts import views as account_views
 from alquimista.urls_common import handler403, handler404, handler500  # noqa: F401
 from alquimista.urls_common import urlpatterns as common
-from dashboards import company_views, operations_views, views
+from dashboards import account_views, company_views, operations_views, views
 from dispatch import api as dispatch_api
 from operations import api as operations_api
 from tenants import api as tenants_api

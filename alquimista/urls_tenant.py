@@ -3,10 +3,9 @@
 from django.urls import path
 
 from accounts import api as accounts_api
-from accounts import views as account_views
 from alquimista.urls_common import handler403, handler404, handler500  # noqa: F401
 from alquimista.urls_common import urlpatterns as common
-from dashboards import client_views, dispatch_views
+from dashboards import account_views, client_views, dispatch_views
 from dispatch import api as dispatch_api
 from usage import api as usage_api
 

@@ -9,8 +9,8 @@ from django.test import override_settings
 from accounts.models import User
 from tenants.models import Plan, Tenant
 from tenants.provisioning import provisioning_request, provisioning_run, secret_names
-from tenants.secrets import get_secret_store
 from tenants.services import tenant_create
+from vault import get_secret_store
 
 # The provisioning steps the goal "schema, seed, secrets under 1 s" is about; the others are reported apart.
 CORE_STEPS = ("schema", "seed", "secrets")

@@ -12,7 +12,7 @@ from django.db import connection
 from django_tenants.utils import tenant_context
 
 from agents.models import TenantAgent
-from tenants.demo import PLANS
+from alquimista.demo import PLANS
 from tenants.models import Plan, Tenant
 from tenants.services import public_tenant_ensure, template_schema_sync, tenant_create
 from usage.demo import CATALOGUE, catalogue_ensure

@@ -48,7 +48,7 @@ def bench_env() -> dict:
 def recreate_database(env: dict) -> None:
     import psycopg
 
-    from alquimista.databases import drop_database
+    from core.databases import drop_database
 
     url = env["DATABASE_URL"]
     name = url.rsplit("/", 1)[1]

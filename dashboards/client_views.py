@@ -10,12 +10,12 @@ from django.utils.http import urlencode
 
 from accounts.policy import Action
 from agents.selectors import tenant_agents
+from core.cache import cached_read, tenant_scope
 from dashboards.access import page_requires
 from integrations.models import Integration
 from integrations.selectors import tenant_integrations
 from operations.models import Incident
 from operations.selectors import incident_list
-from usage.cache import cached_read, tenant_scope
 from usage.selectors import PERIODS, BadPeriod, month_to_date, tenant_usage
 
 DEFAULT_PERIOD = "30d"

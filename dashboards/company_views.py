@@ -8,14 +8,15 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 
 from accounts.policy import Action
 from agents.selectors import tenant_agents
+from core.cache import GLOBAL, cached_read, tenant_scope
+from core.tenancy import customer_tenant_or_404
 from dashboards.access import page_post_requires, page_requires
 from integrations.selectors import tenant_integrations
 from operations.models import Incident
 from operations.selectors import command_list, incident_list
 from operations.services import incident_transition
 from tenants.models import Plan, Tenant
-from tenants.selectors import customer_tenant_or_404, tenant_list
-from usage.cache import GLOBAL, cached_read, tenant_scope
+from tenants.selectors import tenant_list
 from usage.selectors import (
     PERIODS,
     BadPeriod,

@@ -8,7 +8,9 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 
 from accounts.policy import Action, can
 from agents.selectors import tenant_agents
-from alquimista.api.params import whole_number
+from audit.selectors import event_list
+from core.api.params import whole_number
+from core.tenancy import customer_tenant_or_404
 from dashboards.access import page_post_requires, page_requires
 from dispatch.api import dispatch_state
 from integrations.selectors import tenant_integrations
@@ -22,10 +24,9 @@ from operations.commands import (
     types_allowed_for,
 )
 from operations.commands_models import Command, CommandBatch, CommandStatus, CommandType
-from operations.selectors import command_list, event_list
+from operations.selectors import command_list
 from tenants.lifecycle import credential_rotate, tenant_secrets, tenant_transition
 from tenants.models import Backup, Plan, ProvisioningRun, Tenant
-from tenants.selectors import customer_tenant_or_404
 
 ACTIVE = (CommandStatus.PENDING, CommandStatus.RUNNING)
 

@@ -6,8 +6,8 @@ from django_tenants.utils import get_public_schema_name
 
 from accounts.handoff import handoff_create
 from accounts.selectors import home_of, memberships_of
+from core.hosts import public_url, tenant_url
 from tenants.models import Tenant
-from tenants.services import public_url, tenant_url
 
 
 def redirect_to_tenant(request, tenant, path: str):

@@ -10,8 +10,9 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from accounts.policy import Action
-from alquimista.api.params import whole_number
-from alquimista.api.views import PolicyAPIView
+from core.api.params import whole_number
+from core.api.views import PolicyAPIView
+from core.tenancy import customer_tenant_or_404
 from dispatch.decision import CHANNELS, REASON_CODES
 from dispatch.imports import leads_import
 from dispatch.models import DispatchDecision, DispatchRun, Lead
@@ -23,7 +24,6 @@ from dispatch.serializers import (
 )
 from dispatch.services import dispatch_enabled_for, dispatch_flag_set, dispatch_run_create
 from tenants.models import Tenant
-from tenants.selectors import customer_tenant_or_404
 
 READ_WRITE = {
     "GET": Action.VIEW_TENANT_DASHBOARD,

@@ -68,7 +68,7 @@ def deliver(message_id: int, *, tenant) -> str:
 def enqueue_delivery(message: OutboundMessage) -> None:
     from django.db import connection
 
-    from alquimista.celery import publish_on_commit
+    from core.tasks import publish_on_commit
     from dispatch.tasks import deliver_message
 
     publish_on_commit(deliver_message, connection.schema_name, message.pk)

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.mail import EmailMessage
 
 from integrations.models import Integration
-from tenants.secrets import SecretStoreError, get_secret_store
+from vault import SecretStoreError, get_secret_store
 
 
 class SendFailed(Exception):

@@ -11,13 +11,13 @@ from django.db.models import Case, F, Value, When
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
+from audit.services import event_record
 from dispatch.decision import DispatchContext, LeadFacts, decide
 from dispatch.messages import ics_invite, render
 from dispatch.models import DispatchDecision, DispatchRun, Lead, OutboundMessage
 from dispatch.outbox import enqueue_delivery
 from dispatch.selectors import dispatch_enabled_for
 from integrations.models import Integration
-from operations.services import event_record
 
 logger = structlog.get_logger("alquimista.dispatch")
 SENDABLE = ("whatsapp", "email", "calendar")
@@ -57,7 +57,7 @@ def dispatch_run_create(*, tenant, actor, dry_run: bool, batch_size: int, reques
             dry_run=dry_run or not dispatch_enabled_for(tenant),
             batch_size=batch_size,
         )
-    from alquimista.celery import publish_on_commit
+    from core.tasks import publish_on_commit
     from dispatch.tasks import dispatch_run_task
 
     publish_on_commit(dispatch_run_task, tenant.schema_name, run.pk)

@@ -1,7 +1,8 @@
 import structlog
+from celery import shared_task
 from django_tenants.utils import tenant_context
 
-from alquimista.celery import app, tenant_task
+from core.tasks import tenant_task
 from dispatch.senders import SendFailed
 
 
@@ -27,7 +28,7 @@ def deliver_message(tenant, message_id: int) -> str:
     return deliver(message_id, tenant=tenant)
 
 
-@app.task(name="dispatch.requeue_all")
+@shared_task(name="dispatch.requeue_all")
 def requeue_all() -> int:
     """Every tenant's stale dispatch work sent again (dispatch.outbox.stale_work_requeue); one tenant
     failing does not stop the others."""

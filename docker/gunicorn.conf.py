@@ -17,7 +17,7 @@ max_requests_jitter = 200
 # The heartbeat file is fchmod'ed constantly; on overlayfs that can stall workers, /dev/shm is RAM.
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
 
-# The app logs every request itself as JSON (alquimista.observability.middleware).
+# The app logs every request itself as JSON (core.observability.middleware).
 accesslog = None
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")

@@ -12,7 +12,7 @@ import requests
 from django.conf import settings
 
 from integrations.models import Integration
-from tenants.secrets import SecretNotFound, SecretStoreError, get_secret_store
+from vault import SecretNotFound, SecretStoreError, get_secret_store
 
 TIMEOUT_SECONDS = 3
 

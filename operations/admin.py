@@ -1,7 +1,8 @@
 from django.contrib import admin
 
-from alquimista.admin_site import PolicyModelAdmin, ReadOnlyPolicyModelAdmin
-from operations.models import Incident, OperationalEvent
+from accounts.admin_base import PolicyModelAdmin, ReadOnlyPolicyModelAdmin
+from audit.models import OperationalEvent
+from operations.models import Incident
 
 
 @admin.register(OperationalEvent)

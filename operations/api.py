@@ -12,8 +12,10 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 
 from accounts.policy import Action
-from alquimista.api.params import whole_number
-from alquimista.api.views import PolicyAPIView
+from audit.selectors import event_list
+from core.api.params import whole_number
+from core.api.views import PolicyAPIView
+from core.tenancy import customer_tenant_or_404
 from operations.commands import (
     IdempotencyKeyReused,
     batch_create,
@@ -24,10 +26,9 @@ from operations.commands import (
     command_retry,
 )
 from operations.commands_models import Command, CommandBatch, CommandStatus, CommandType
-from operations.selectors import command_list, event_list
+from operations.selectors import command_list
 from operations.serializers import BatchCreateSerializer, CommandCreateSerializer, CommandSerializer, EventSerializer
 from tenants.models import Tenant
-from tenants.selectors import customer_tenant_or_404
 
 
 class IdempotencyConflict(exceptions.ValidationError):

@@ -17,11 +17,11 @@ from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from accounts.policy import Action, can
-from alquimista.api.params import whole_number
+from audit.services import event_record
+from core.api.params import whole_number
+from core.cache import bump as cache_bump
+from core.cache import tenant_scope
 from operations.commands_models import FINISHED, Command, CommandBatch, CommandStatus, CommandType
-from operations.services import event_record
-from usage.cache import bump as cache_bump
-from usage.cache import tenant_scope
 
 logger = structlog.get_logger(__name__)
 IDEMPOTENCY_WINDOW = timedelta(hours=24)

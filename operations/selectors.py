@@ -3,7 +3,7 @@ from datetime import date
 from django.db.models import QuerySet
 
 from operations.commands_models import Command
-from operations.models import Incident, OperationalEvent
+from operations.models import Incident
 
 
 def incident_list(*, tenant=None, status: str = "", severity: str = "") -> QuerySet[Incident]:
@@ -40,20 +40,3 @@ def command_list(
     if until:
         commands = commands.filter(created_at__date__lte=until)
     return commands.order_by("-created_at")
-
-
-def event_list(
-    *, tenant=None, actor: str = "", action: str = "", since: date | None = None, until: date | None = None
-) -> QuerySet[OperationalEvent]:
-    events = OperationalEvent.objects.select_related("tenant")
-    if tenant is not None:
-        events = events.filter(tenant=tenant)
-    if actor:
-        events = events.filter(actor_email__iexact=actor)
-    if action:
-        events = events.filter(action__startswith=action)
-    if since:
-        events = events.filter(created_at__date__gte=since)
-    if until:
-        events = events.filter(created_at__date__lte=until)
-    return events.order_by("-created_at", "-id")

@@ -1,7 +1,8 @@
 from rest_framework import serializers
 
+from audit.models import OperationalEvent
 from operations.commands_models import Command, CommandType
-from operations.models import Incident, OperationalEvent
+from operations.models import Incident
 
 
 class IncidentSerializer(serializers.ModelSerializer):

@@ -1,8 +1,8 @@
 from django.contrib import admin
 
-from alquimista.admin_site import PolicyModelAdmin, ReadOnlyPolicyModelAdmin
+from accounts.admin_base import PolicyModelAdmin, ReadOnlyPolicyModelAdmin
 from tenants.models import Domain, Plan, Tenant
-from tenants.secrets.models import SecretVersion
+from vault.models import SecretVersion
 
 
 class DomainInline(admin.TabularInline):

@@ -8,11 +8,11 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from accounts.policy import Action
-from alquimista.api.views import PolicyAPIView
+from core.api.views import PolicyAPIView
+from core.tenancy import customer_tenant_or_404
 from tenants.backups import backup_all, backup_tenant, restore_tenant
 from tenants.lifecycle import credential_rotate, tenant_archive, tenant_secrets, tenant_transition
 from tenants.models import Backup, ProvisioningRun, Tenant
-from tenants.selectors import customer_tenant_or_404
 
 
 class ProvisionRequestSerializer(serializers.Serializer):
@@ -76,7 +76,7 @@ def string_field(data: dict, name: str, default: str | None = "") -> str | None:
 
 
 def provision_start(run: ProvisioningRun) -> None:
-    from alquimista.celery import publish_on_commit
+    from core.tasks import publish_on_commit
     from tenants.tasks import provision_tenant
 
     publish_on_commit(provision_tenant, str(run.pk))

@@ -22,7 +22,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.utils import timezone
 
-from operations.services import event_record
+from audit.services import event_record
 from tenants.models import Backup, Tenant
 
 
@@ -121,17 +121,11 @@ def _backup_event(backup: Backup, *, actor, actor_email: str, request) -> None:
 
 
 def _public_rows(tenant: Tenant) -> str:
-    from accounts.models import Membership
-    from operations.models import Incident
-    from tenants.models import Domain
-    from usage.models import UsageDaily
-
     objects = [
         tenant,
         *Domain.objects.filter(tenant=tenant),
         *Membership.objects.filter(tenant=tenant),
-        *UsageDaily.objects.filter(tenant=tenant),
-        *Incident.objects.filter(tenant=tenant),
+        *(row for label in RESTORED_PUBLIC_MODELS for row in apps.get_model(label).objects.filter(tenant=tenant)),
     ]
     return serializers.serialize("json", objects, cls=_ExactJSONEncoder)
 
@@ -256,9 +250,6 @@ RESTORED_PUBLIC_MODELS = ("usage.usagedaily", "operations.incident")
 
 def _public_rows_restore(rows: list[dict], tenant: Tenant, *, copy: bool) -> dict[str, int]:
     """The backup's usage roll-ups and incidents: replacing the tenant's own, or copied onto a new tenant."""
-    from django.apps import apps
-
-    from accounts.models import User
 
     user_ids = set(User.objects.values_list("pk", flat=True))
     restored = {}
@@ -290,7 +281,7 @@ def restore_tenant(
     """
     from django_tenants.utils import schema_exists
 
-    from tenants.services import tenant_host
+    from core.hosts import tenant_host
     from tenants.validation import schema_name_for, validate_slug
 
     if backup.kind != Backup.Kind.TENANT:

@@ -22,7 +22,7 @@ class IsolationReport:
 
 def tenant_tables() -> list[str]:
     """Tables that must exist only in tenant schemas."""
-    from alquimista.routers import PUBLIC_MODELS_OF_SPLIT_APPS
+    from core.routers import PUBLIC_MODELS_OF_SPLIT_APPS
 
     tables = []
     for label in settings.TENANT_APPS:

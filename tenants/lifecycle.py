@@ -4,9 +4,9 @@ import structlog
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 
-from operations.services import event_record
+from audit.services import event_record
 from tenants.models import SecretRotation, Tenant
-from tenants.secrets import SecretNotFound, get_secret_store
+from vault import SecretNotFound, get_secret_store
 
 logger = structlog.get_logger(__name__)
 

@@ -3,8 +3,6 @@ from django.db import models
 from django_tenants.models import DomainMixin, TenantMixin
 from django_tenants.utils import get_public_schema_name
 
-from tenants.secrets.models import SecretVersion  # noqa: F401  (the local secret store's table)
-
 
 class Plan(models.Model):
     code = models.SlugField(max_length=40, unique=True)
@@ -31,6 +29,10 @@ class TenantQuerySet(models.QuerySet):
     def customers(self):
         """Every tenant but the public one, which only carries the public host."""
         return self.exclude(schema_name=get_public_schema_name())
+
+    def with_schema(self):
+        """Customer tenants whose schema exists and may be read: active or suspended."""
+        return self.customers().filter(status__in=Tenant.SCHEMA_STATUSES)
 
 
 class Tenant(TenantMixin):
@@ -62,6 +64,7 @@ class Tenant(TenantMixin):
     clone_mode = "NODATA"
 
     objects = TenantQuerySet.as_manager()
+    SCHEMA_STATUSES = (Status.ACTIVE, Status.SUSPENDED)
 
     class Meta:
         ordering = ["name"]
@@ -72,6 +75,14 @@ class Tenant(TenantMixin):
     @property
     def is_public(self) -> bool:
         return self.schema_name == get_public_schema_name()
+
+    @property
+    def has_schema(self) -> bool:
+        """A customer tenant whose schema exists and may be read: not still provisioning, not archived.
+
+        The one test of "may we enter this tenant's schema", for pages, APIs, commands and tasks.
+        """
+        return not self.is_public and self.status in self.SCHEMA_STATUSES
 
 
 class Domain(DomainMixin):

@@ -17,12 +17,13 @@ from django_tenants.utils import schema_exists, tenant_context
 
 from accounts.models import Membership, User
 from accounts.roles import Role
-from operations.services import event_record
+from audit.services import event_record
+from core.hosts import tenant_host
 from tenants import isolation, prechecks
 from tenants.models import Plan, ProvisioningRun, Tenant
-from tenants.secrets import get_secret_store
-from tenants.services import tenant_create, tenant_host
+from tenants.services import tenant_create
 from tenants.validation import validate_slug
+from vault import get_secret_store
 
 logger = structlog.get_logger(__name__)
 STEP_NAMES = [

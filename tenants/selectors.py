@@ -16,10 +16,3 @@ def tenant_list(*, search: str = "", status: str = "", plan: str = "") -> QueryS
     if plan:
         tenants = tenants.filter(plan__code=plan)
     return tenants.order_by("name")
-
-
-def customer_tenant_or_404(tenant_id) -> Tenant:
-    """A customer tenant by id for staff views; 404 for unknown ids and for the public tenant."""
-    from django.shortcuts import get_object_or_404
-
-    return get_object_or_404(Tenant.objects.customers().select_related("plan"), pk=tenant_id)

@@ -7,27 +7,12 @@ from django.core.management import call_command
 from django.db import connection, transaction
 from django_tenants.utils import get_public_schema_name, schema_exists
 
+from core.hosts import tenant_host
 from tenants.models import Domain, Plan, Tenant
 from tenants.schema_clone import align_clone_names, catalog_statistics_refresh
 from tenants.validation import schema_name_for, validate_slug
 
 logger = structlog.get_logger(__name__)
-
-
-def tenant_host(slug: str) -> str:
-    return f"{slug}.{settings.BASE_DOMAIN}"
-
-
-def tenant_url(tenant: Tenant, path: str = "/") -> str:
-    """Absolute URL on a tenant's host (or the public host for the public tenant)."""
-    host = settings.BASE_DOMAIN if tenant.is_public else tenant_host(tenant.slug)
-    port = f":{settings.SITE_PORT}" if settings.SITE_PORT else ""
-    return f"{settings.SITE_SCHEME}://{host}{port}{path}"
-
-
-def public_url(path: str = "/") -> str:
-    port = f":{settings.SITE_PORT}" if settings.SITE_PORT else ""
-    return f"{settings.SITE_SCHEME}://{settings.BASE_DOMAIN}{port}{path}"
 
 
 def template_schema_clone_enabled() -> bool:

@@ -13,7 +13,7 @@ from tenants.models import Domain, Tenant
 
 @receiver([post_save, post_delete], sender=Tenant)
 def _tenant_changed(sender, instance, **kwargs):
-    from usage.cache import GLOBAL, bump
+    from core.cache import GLOBAL, bump
 
     forget_hosts(list(Domain.objects.filter(tenant_id=instance.pk).values_list("domain", flat=True)))
     bump(GLOBAL)  # staff's cached cross-tenant reads (tenant list, overview) include this tenant

@@ -1,8 +1,9 @@
 import structlog
+from celery import shared_task
 from django.core.cache import cache
 from django.db import connection
 
-from alquimista.celery import app, publish_on_commit, tenant_task
+from core.tasks import publish_on_commit, tenant_task
 
 logger = structlog.get_logger(__name__)
 
@@ -14,7 +15,7 @@ def tenant_ping(tenant, token: str) -> str:
     return connection.schema_name
 
 
-@app.task(name="tenants.provision", acks_late=True)
+@shared_task(name="tenants.provision", acks_late=True)
 def provision_tenant(run_id: str) -> str:
     from tenants.provisioning import provisioning_run
 
@@ -27,14 +28,14 @@ def provision_tenant(run_id: str) -> str:
         connection.close()
 
 
-@app.task(name="tenants.backup_all", autoretry_for=(Exception,), retry_backoff=300, max_retries=3)
+@shared_task(name="tenants.backup_all", autoretry_for=(Exception,), retry_backoff=300, max_retries=3)
 def backup_all_task() -> str:
     from tenants.backups import backup_all
 
     return backup_all(actor_email="scheduler").location
 
 
-@app.task(name="tenants.rotate_credentials")
+@shared_task(name="tenants.rotate_credentials")
 def rotate_credentials_task() -> int:
     from django.conf import settings
 
@@ -43,7 +44,7 @@ def rotate_credentials_task() -> int:
     return scheduled_rotations(max_age_days=settings.CREDENTIAL_ROTATION_DAYS)
 
 
-@app.task(name="tenants.owner_set_password_email", autoretry_for=(Exception,), retry_backoff=60, max_retries=5)
+@shared_task(name="tenants.owner_set_password_email", autoretry_for=(Exception,), retry_backoff=60, max_retries=5)
 def owner_set_password_email(user_id: int, tenant_id: int, reason: str = "created") -> bool:
     """E-mail a tenant's owner a set-password link (never a password). Retried: SMTP may be down for a while."""
     from accounts.models import User
@@ -63,14 +64,14 @@ def owner_set_password_email_enqueue(*, user_id: int, tenant_id: int, reason: st
     publish_on_commit(owner_set_password_email, user_id, tenant_id, reason)
 
 
-@app.task(name="tenants.reap_provisioning_runs")
+@shared_task(name="tenants.reap_provisioning_runs")
 def reap_provisioning_runs() -> int:
     from tenants.provisioning import provisioning_reap
 
     return provisioning_reap()
 
 
-@app.task(name="tenants.requeue_provisioning_runs")
+@shared_task(name="tenants.requeue_provisioning_runs")
 def requeue_provisioning_runs() -> int:
     from tenants.provisioning import provisioning_requeue
 

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from alquimista.admin_site import ReadOnlyPolicyModelAdmin
+from accounts.admin_base import ReadOnlyPolicyModelAdmin
 from usage.models import UsageDaily
 
 

@@ -12,8 +12,10 @@ from accounts.policy import Action
 from agents.models import TenantAgent
 from agents.selectors import tenant_agents
 from agents.serializers import TenantAgentInternalSerializer, TenantAgentSerializer
-from alquimista.api.params import whole_number
-from alquimista.api.views import INTERNAL_READ_SECONDS, TENANT_READ_SECONDS, PolicyAPIView
+from core.api.params import whole_number
+from core.api.views import INTERNAL_READ_SECONDS, TENANT_READ_SECONDS, PolicyAPIView
+from core.cache import GLOBAL, cached_read, tenant_scope
+from core.tenancy import customer_tenant_or_404
 from integrations.models import Integration
 from integrations.selectors import tenant_integrations
 from integrations.serializers import IntegrationSerializer
@@ -21,9 +23,7 @@ from operations.models import Incident
 from operations.selectors import incident_list
 from operations.serializers import IncidentSerializer, InternalIncidentSerializer
 from operations.services import incident_transition
-from tenants.selectors import customer_tenant_or_404
 from tenants.serializers import TenantMeSerializer
-from usage.cache import GLOBAL, cached_read, tenant_scope
 from usage.ingest import IngestSerializer, agent_requests_ingest
 from usage.selectors import BadPeriod, billing_overview, month_to_date, tenant_usage, tenants_with_usage, usage_overview
 

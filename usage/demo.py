@@ -11,9 +11,9 @@ from django_tenants.utils import tenant_context
 
 from agents.models import AgentType, TenantAgent
 from integrations.models import Integration
-from tenants.secrets import SecretAlreadyExists, get_secret_store, new_random_secret
 from usage.models import AgentRequest
 from usage.rollup import rollup_tenant
+from vault import SecretAlreadyExists, get_secret_store, new_random_secret
 
 CATALOGUE = [
     dict(

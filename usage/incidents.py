@@ -12,7 +12,7 @@ from django.utils import timezone
 from accounts.models import Membership
 from accounts.roles import Role
 from agents.models import AgentType
-from alquimista.celery import publish_on_commit
+from core.tasks import publish_on_commit
 from operations.models import Incident
 from operations.services import incident_open
 from usage.models import UsageDaily

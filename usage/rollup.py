@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django_tenants.utils import tenant_context
 
-from usage.cache import GLOBAL, bump, tenant_scope
+from core.cache import GLOBAL, bump, tenant_scope
 from usage.latency import BOUNDS_MS
 
 logger = structlog.get_logger(__name__)

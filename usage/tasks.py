@@ -3,8 +3,9 @@
 from datetime import UTC, date, datetime, timedelta
 
 import structlog
+from celery import shared_task
 
-from alquimista.celery import app, tenant_task
+from core.tasks import tenant_task
 from tenants.models import Tenant
 from usage.retention import raw_requests_purge
 from usage.rollup import rollup_tenant
@@ -16,7 +17,7 @@ def _active_schemas() -> list[str]:
     return list(Tenant.objects.customers().filter(status=Tenant.Status.ACTIVE).values_list("schema_name", flat=True))
 
 
-@app.task(name="usage.rollup_all")
+@shared_task(name="usage.rollup_all")
 def rollup_all(day: str | None = None) -> int:
     """Fan out one roll-up task per active tenant for `day` (default: yesterday, UTC)."""
     target = day or (datetime.now(UTC).date() - timedelta(days=1)).isoformat()
@@ -26,7 +27,7 @@ def rollup_all(day: str | None = None) -> int:
     return len(schemas)
 
 
-@app.task(name="usage.rollup_today_all")
+@shared_task(name="usage.rollup_today_all")
 def rollup_today_all() -> int:
     """Refresh today's partial roll-ups so global views are minutes, not a day, behind."""
     return rollup_all(datetime.now(UTC).date().isoformat())
@@ -40,7 +41,7 @@ def rollup_tenant_task(tenant, start: str, end: str) -> int:
     return rollup_tenant(tenant=tenant, start=date.fromisoformat(start), end=date.fromisoformat(end)).rows
 
 
-@app.task(name="usage.purge_raw_all")
+@shared_task(name="usage.purge_raw_all")
 def purge_raw_all() -> int:
     schemas = _active_schemas()
     for schema in schemas:
@@ -53,7 +54,7 @@ def purge_raw_task(tenant) -> int:
     return raw_requests_purge(tenant=tenant)
 
 
-@app.task(
+@shared_task(
     name="usage.quota_mail",
     acks_late=True,
     autoretry_for=(Exception,),
@@ -67,7 +68,7 @@ def quota_mail_task(incident_id: int) -> int:
     return quota_mail_send(incident_id=incident_id)
 
 
-@app.task(name="usage.quota_mail_sweep")
+@shared_task(name="usage.quota_mail_sweep")
 def quota_mail_sweep() -> int:
     """Mail the quota alerts whose own task never delivered (lost at enqueue, or out of retries)."""
     from usage.incidents import quota_mails_sweep

@@ -3,7 +3,7 @@
 import pytest
 
 from accounts.models import Membership, User
-from operations.models import OperationalEvent
+from audit.models import OperationalEvent
 
 pytestmark = pytest.mark.django_db
 

@@ -4,7 +4,7 @@ from django.test import Client
 
 from accounts.api_keys import api_key_create
 from accounts.models import ApiKey
-from operations.models import OperationalEvent
+from audit.models import OperationalEvent
 
 pytestmark = pytest.mark.django_db
 

@@ -8,8 +8,8 @@ from django.core.management import call_command
 from django.test import Client
 
 from accounts.models import Membership, User, ViewAsSession
+from audit.models import OperationalEvent
 from conftest import DEMO_PASSWORD
-from operations.models import OperationalEvent
 
 pytestmark = pytest.mark.django_db
 

@@ -1,6 +1,6 @@
 import pytest
 
-from alquimista.api.params import whole_number
+from core.api.params import whole_number
 
 
 @pytest.mark.parametrize(

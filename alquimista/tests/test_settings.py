@@ -64,7 +64,7 @@ def test_unknown_environment_is_refused():
 
 
 def test_demo_data_is_refused_outside_development(settings):
-    from tenants.demo import DemoRefused, demo_load
+    from alquimista.demo import DemoRefused, demo_load
 
     settings.ENVIRONMENT = "production"
     with pytest.raises(DemoRefused):

@@ -2,7 +2,7 @@
 
 import pytest
 
-from operations.models import OperationalEvent
+from audit.models import OperationalEvent
 from tenants.models import Plan
 
 pytestmark = pytest.mark.django_db
@@ -68,8 +68,8 @@ def test_domains_are_read_only_in_the_admin(client_for, public_tenant, acme):
 
 
 def test_secret_versions_show_no_ciphertext(client_for, public_tenant):
-    from tenants.secrets import get_secret_store
-    from tenants.secrets.models import SecretVersion
+    from vault import get_secret_store
+    from vault.models import SecretVersion
 
     get_secret_store().put("admin-visible", "the-hidden-value-123")
     row = SecretVersion.objects.get(name="admin-visible")
@@ -81,7 +81,7 @@ def test_secret_versions_show_no_ciphertext(client_for, public_tenant):
 
 
 def test_the_tenant_change_form_cannot_change_slug_status_or_settings(client_for, public_tenant, acme):
-    from operations.models import OperationalEvent
+    from audit.models import OperationalEvent
 
     url = f"/admin/tenants/tenant/{acme.pk}/change/"
     admin = client_for(public_tenant, "admin@alquimista.test")

@@ -10,7 +10,8 @@ from django.db import connection
 from django.db.models import F, Sum
 from django.test.utils import CaptureQueriesContext
 
-from operations.models import Incident, OperationalEvent
+from audit.models import OperationalEvent
+from operations.models import Incident
 from tenants.models import Plan, Tenant
 from usage.models import UsageDaily
 

@@ -198,7 +198,7 @@ def test_lead_api_rules_and_isolation(acme, globex, client_for):
 
 
 def test_only_internal_admins_set_the_tenant_flag_and_it_is_audited(acme, client_for, public_tenant):
-    from operations.models import OperationalEvent
+    from audit.models import OperationalEvent
 
     url = f"/api/internal/tenants/{acme.pk}/dispatch"
     assert (

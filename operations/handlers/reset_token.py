@@ -3,7 +3,7 @@ from django.utils import timezone
 
 from integrations.models import Integration
 from operations.handlers.base import CommandFailed
-from tenants.secrets import SecretNotFound, get_secret_store
+from vault import SecretNotFound, get_secret_store
 
 
 def reset_token(command, progress) -> dict:

@@ -6,9 +6,9 @@ import pytest
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
+from audit.models import OperationalEvent
 from integrations.models import Integration
 from operations.commands_models import Command
-from operations.models import OperationalEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -357,7 +357,7 @@ def test_command_list_queries_do_not_grow_with_the_list(staff, acme, globex):
 
 def test_event_list_queries_do_not_grow_with_the_list(staff, acme, globex):
     from accounts.models import User
-    from operations.services import event_record
+    from audit.services import event_record
 
     client = staff["support"]
     event_record(action="test.list", tenant=acme)

@@ -2,8 +2,8 @@ import pytest
 from django.db import DatabaseError, connection, transaction
 
 from accounts.models import User
-from operations.models import OperationalEvent
-from operations.services import event_record
+from audit.models import OperationalEvent
+from audit.services import event_record
 
 pytestmark = pytest.mark.django_db
 

@@ -9,6 +9,7 @@ from django_tenants.utils import tenant_context
 
 from accounts.models import User
 from agents.models import TenantAgent
+from audit.models import OperationalEvent
 from integrations.models import Integration
 from operations.commands import (
     batch_create,
@@ -23,8 +24,7 @@ from operations.commands import (
     commands_reap,
 )
 from operations.commands_models import Command
-from operations.models import OperationalEvent
-from tenants.secrets import get_secret_store
+from vault import get_secret_store
 
 pytestmark = pytest.mark.django_db
 

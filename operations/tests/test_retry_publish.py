@@ -8,9 +8,9 @@ from celery.signals import before_task_publish
 from django.conf import settings
 
 from accounts.models import User
+from audit.models import OperationalEvent
 from operations.commands import command_create, command_retry
 from operations.commands_models import Command
-from operations.models import OperationalEvent
 from tenants.models import Tenant
 
 

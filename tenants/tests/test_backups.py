@@ -11,7 +11,8 @@ from django.db import connection
 from django.utils import timezone
 from django_tenants.utils import schema_exists, tenant_context
 
-from operations.models import Incident, OperationalEvent
+from audit.models import OperationalEvent
+from operations.models import Incident
 from tenants import backups
 from tenants.backups import backup_all, backup_tenant, restore_tenant
 from tenants.models import Backup, Domain, Tenant
@@ -194,7 +195,7 @@ def disposable_tenant(transactional_db_free):
     from accounts.models import User
     from tenants.models import ProvisioningRun
     from tenants.provisioning import provisioning_request, provisioning_run
-    from tenants.secrets import get_secret_store
+    from vault import get_secret_store
 
     run = provisioning_run(
         provisioning_request(

@@ -7,10 +7,10 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django_tenants.utils import tenant_context
 
-from operations.models import OperationalEvent
+from audit.models import OperationalEvent
 from tenants.models import Backup, SecretRotation, Tenant
 from tenants.provisioning import provisioning_request, provisioning_run, secret_names
-from tenants.secrets import get_secret_store
+from vault import get_secret_store
 
 
 def run_command(*args) -> str:

@@ -9,12 +9,12 @@ from django.test import Client
 from django_tenants.utils import schema_exists, tenant_context
 
 from accounts.models import Membership, User
-from operations.models import OperationalEvent
+from audit.models import OperationalEvent
 from tenants import provisioning
 from tenants.lifecycle import credential_rotate, tenant_transition
 from tenants.models import Domain, SecretRotation, Tenant
 from tenants.provisioning import STEP_NAMES, provisioning_request, provisioning_run, secret_names
-from tenants.secrets import get_secret_store
+from vault import get_secret_store
 
 REQUEST = dict(
     slug="umbrella",
@@ -215,8 +215,8 @@ def test_scheduled_rotation_rotates_old_platform_keys_only_and_leaves_the_owner_
 
     from django.utils import timezone
 
-    from tenants.secrets.models import SecretVersion
     from tenants.tasks import rotate_credentials_task
+    from vault.models import SecretVersion
 
     run = provisioning_run(provisioning_request(**REQUEST).pk)
     owner = User.objects.get(email="alice@umbrella.test")
@@ -366,7 +366,7 @@ def test_scheduled_rotation_goes_on_when_one_secret_fails(settings, monkeypatch)
     from django.utils import timezone
 
     from tenants import lifecycle
-    from tenants.secrets.models import SecretVersion
+    from vault.models import SecretVersion
 
     provisioning_run(provisioning_request(**REQUEST).pk)
     SecretVersion.objects.filter(name__startswith="tenant/umbrella/").update(

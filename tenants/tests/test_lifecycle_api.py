@@ -64,7 +64,7 @@ def test_suspend_and_resume_through_the_api(client_for, public_tenant, acme):
 
 
 def test_a_reason_that_is_not_text_is_a_400_naming_it_and_nothing_changes(client_for, public_tenant, acme):
-    from operations.models import OperationalEvent
+    from audit.models import OperationalEvent
 
     admin = client_for(public_tenant, "admin@alquimista.test")
     for reason in (42, ["unpaid"], {"why": "unpaid"}):

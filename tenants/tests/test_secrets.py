@@ -7,9 +7,9 @@ from cryptography.fernet import Fernet
 from django.test import override_settings
 
 from conftest import free_port
-from tenants.secrets import SecretAlreadyExists, SecretNotFound, SecretStoreError, SecretValue, get_secret_store
-from tenants.secrets.local import LocalSecretStore
-from tenants.secrets.models import SecretVersion
+from vault import SecretAlreadyExists, SecretNotFound, SecretStoreError, SecretValue, get_secret_store
+from vault.local import LocalSecretStore
+from vault.models import SecretVersion
 
 VALUE = "s3cr3t-value-that-must-not-leak-9f2c"
 

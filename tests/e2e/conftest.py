@@ -13,8 +13,8 @@ import psycopg
 import pytest
 from django.conf import settings
 
-from alquimista.databases import drop_database
 from conftest import ROOT, VENV_BIN, free_port, wait_for_port
+from core.databases import drop_database
 
 # Playwright's sync API keeps an event loop in the main thread for the whole session; Django would then
 # refuse ORM calls in later tests as if they ran in async code. They do not: allow them.

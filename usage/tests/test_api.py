@@ -8,7 +8,8 @@ from django.test import Client
 from django_tenants.utils import tenant_context
 
 from accounts.api_keys import api_key_create
-from operations.models import Incident, OperationalEvent
+from audit.models import OperationalEvent
+from operations.models import Incident
 from usage.models import AgentRequest, UsageDaily
 from usage.selectors import utc_today
 

@@ -40,7 +40,7 @@ def test_a_rollup_invalidates_the_tenants_cached_reads(client_for, acme):
     assert cached == before
     assert fresh == before
     UsageDaily.objects.filter(pk=row.pk).update(requests=row.requests + 1000)
-    from usage.cache import bump, tenant_scope
+    from core.cache import bump, tenant_scope
 
     bump(tenant_scope(acme))
     assert client.get("/api/tenant/usage", {"period": "7d"}).json()["totals"]["requests"] == before + 1000

@@ -28,7 +28,7 @@ def render_metrics() -> bytes:
         multiprocess.MultiProcessCollector(registry)
     else:
         registry = REGISTRY
-    from alquimista.observability.celery_metrics import CeleryOutcomeCollector
+    from core.observability.celery_metrics import CeleryOutcomeCollector
 
     payload = generate_latest(registry)
     celery_registry = CollectorRegistry()

@@ -7,7 +7,7 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.db import IntegrityError, transaction
 from django_tenants.utils import schema_context
 
-from tenants.secrets.base import (
+from vault.base import (
     SecretAlreadyExists,
     SecretMeta,
     SecretNotFound,
@@ -16,7 +16,7 @@ from tenants.secrets.base import (
     SecretValue,
     new_random_secret,
 )
-from tenants.secrets.models import SecretVersion
+from vault.models import SecretVersion
 
 
 def load_fernet(key: str | None, key_file: Path | str) -> MultiFernet:

@@ -14,10 +14,10 @@ from accounts.models import ApiKey, Membership, User
 from accounts.policy import Action
 from accounts.roles import Role
 from accounts.selectors import memberships_of, tenant_members
+from core.hosts import public_url
+from core.tenancy import customer_tenant_or_404
 from dashboards.access import login_required_here, page_post_requires, page_requires
 from dashboards.routing import redirect_to_tenant
-from tenants.selectors import customer_tenant_or_404
-from tenants.services import public_url
 
 
 class OpsLoginView(auth_views.LoginView):
@@ -66,7 +66,7 @@ def provider_logout_url(request) -> str | None:
 
 def locked_out(request, credentials=None, *args, **kwargs):
     """django-axes calls this for every attempt refused by a lockout; each one is audited."""
-    from operations.services import event_record
+    from audit.services import event_record
 
     attempted = credentials or getattr(request, "axes_credentials", None) or {}
     username = str(attempted.get("username") or request.POST.get("username", ""))[:254]

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from tenants.demo import DemoRefused, demo_load
+from alquimista.demo import DemoRefused, demo_load
 
 
 class Command(BaseCommand):

@@ -7,7 +7,7 @@ labelled version (it only deprecates unlabelled ones), AWSCURRENT marks the curr
 import boto3
 from botocore.exceptions import ClientError
 
-from tenants.secrets.base import (
+from vault.base import (
     SecretAlreadyExists,
     SecretMeta,
     SecretNotFound,

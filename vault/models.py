@@ -14,7 +14,8 @@ class SecretVersion(models.Model):
     created_by = models.CharField(max_length=255, blank=True)
 
     class Meta:
-        app_label = "tenants"
+        # The table keeps its first name (it was created by the tenants app).
+        db_table = "tenants_secretversion"
         constraints = [
             models.UniqueConstraint(fields=["name", "version"], name="secret_name_version_unique"),
             models.UniqueConstraint(fields=["name"], condition=Q(current=True), name="secret_one_current_version"),

@@ -7,8 +7,8 @@ import uuid
 import structlog
 from django.http import HttpResponse, JsonResponse
 
-from alquimista.observability import metrics, readiness
-from alquimista.observability.logging import mask_tokens
+from core.observability import metrics, readiness
+from core.observability.logging import mask_tokens
 
 logger = structlog.get_logger("alquimista.request")
 REQUEST_ID_HEADER = "HTTP_X_REQUEST_ID"

@@ -1,22 +1,22 @@
-"""The one DRF base every endpoint uses: authentication, the policy, the error shape."""
+"""The one DRF base every endpoint uses: authentication, the policy, pagination, the error shape.
 
-from django.conf import settings
+Authentication and permission classes come from DRF's settings (accounts/api_auth.py), so this
+platform module knows no app above it.
+"""
+
 from rest_framework.generics import GenericAPIView
 
-from accounts.policy import Action
-from alquimista.api.pagination import StrictPageNumberPagination
-from alquimista.api.permissions import PolicyPermission
+from core.api.pagination import StrictPageNumberPagination
 
 TENANT_READ_SECONDS = 300
 INTERNAL_READ_SECONDS = 300
 
 
 class PolicyAPIView(GenericAPIView):
-    """Set `required_action`, or `required_actions = {"GET": ..., "POST": ...}`."""
+    """Set `required_action`, or `required_actions = {"GET": ..., "POST": ...}` (actions of accounts.policy)."""
 
-    required_action: Action | None = None
-    required_actions: dict[str, Action] = {}
-    permission_classes = [PolicyPermission]
+    required_action: str | None = None
+    required_actions: dict[str, str] = {}
     pagination_class = StrictPageNumberPagination
     # Successful GETs are private to the caller and cacheable this long (None: no-store).
     cache_seconds: int | None = None
@@ -29,19 +29,7 @@ class PolicyAPIView(GenericAPIView):
             response["Cache-Control"] = "private, no-store"
         return response
 
-    def get_authenticators(self):
-        from rest_framework.authentication import SessionAuthentication
-
-        from alquimista.api.authentication import ApiKeyAuthentication
-
-        authenticators = [ApiKeyAuthentication(), SessionAuthentication()]
-        if settings.OIDC_ENABLED:
-            from accounts.oidc import OidcBearerAuthentication
-
-            authenticators.insert(1, OidcBearerAuthentication())
-        return authenticators
-
-    def action_for(self, method: str) -> Action:
+    def action_for(self, method: str) -> str:
         if method in ("HEAD", "OPTIONS"):
             method = "GET"
         action = self.required_actions.get(method, self.required_action)

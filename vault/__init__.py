@@ -12,7 +12,7 @@ from functools import lru_cache
 
 from django.conf import settings
 
-from tenants.secrets.base import (
+from vault.base import (
     SecretAlreadyExists,
     SecretMeta,
     SecretNotFound,
@@ -38,11 +38,11 @@ __all__ = [
 def _store_for(backend: str, config_items: tuple) -> SecretStore:
     config = dict(config_items)
     if backend == "local":
-        from tenants.secrets.local import LocalSecretStore
+        from vault.local import LocalSecretStore
 
         return LocalSecretStore(key=config["KEY"], key_file=config["KEY_FILE"])
     if backend == "aws":
-        from tenants.secrets.aws import AwsSecretStore
+        from vault.aws import AwsSecretStore
 
         return AwsSecretStore(
             region=config["AWS_REGION"], endpoint_url=config["AWS_ENDPOINT_URL"], prefix=config["AWS_PREFIX"]

@@ -1,7 +1,7 @@
 from rest_framework import exceptions
 from rest_framework.pagination import PageNumberPagination
 
-from alquimista.api.params import whole_number
+from core.api.params import whole_number
 
 
 class StrictPageNumberPagination(PageNumberPagination):
