@@ -17,6 +17,7 @@ test: export WITH_BROWSER := 1
 test: setup services
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
+	.venv/bin/lint-imports
 	ALQUIMISTA_ENV=test .venv/bin/pytest $(PYTEST_ARGS)
 
 setup:

@@ -5,6 +5,9 @@ users are created once per session, committed, and shared by all tests, each of 
 runs in a transaction that is rolled back.
 """
 
+import ast
+import json
+import os
 import socket
 import subprocess
 import sys
@@ -12,10 +15,19 @@ import time
 from pathlib import Path
 
 import pytest
+import redis
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.test import Client
+from django.test.utils import setup_databases, teardown_databases
+
+from accounts.middleware import SESSION_TENANT_KEY
+from accounts.models import User
+from alquimista.celery import app
+from alquimista.demo import demo_load
+from tenants.models import Tenant
+from tenants.services import public_tenant_ensure, template_schema_sync
 
 ROOT = Path(__file__).resolve().parent
 pytest_plugins = ["tests.oidc_harness"]
@@ -55,10 +67,6 @@ def django_db_setup(
     pytest-django sets up only the databases the selected tests ask for with `db` or a marker; a run
     of `transactional_db_free` tests alone would otherwise read and write the development database.
     """
-    from django.test.utils import setup_databases, teardown_databases
-
-    from alquimista.demo import demo_load
-    from tenants.services import public_tenant_ensure, template_schema_sync
 
     with django_db_blocker.unblock():
         db_cfg = setup_databases(
@@ -80,7 +88,6 @@ def django_db_setup(
 @pytest.fixture(scope="session", autouse=True)
 def _empty_broker():
     """The tests' own broker database starts empty: no message left by an earlier run reaches a test's worker."""
-    import redis
 
     redis.Redis.from_url(settings.CELERY_BROKER_URL).flushdb()
 
@@ -102,22 +109,16 @@ DEMO_PASSWORD = "demo-password-123"
 
 @pytest.fixture
 def acme(db):
-    from tenants.models import Tenant
-
     return Tenant.objects.get(slug="acme")
 
 
 @pytest.fixture
 def globex(db):
-    from tenants.models import Tenant
-
     return Tenant.objects.get(slug="globex")
 
 
 @pytest.fixture
 def public_tenant(db):
-    from tenants.models import Tenant
-
     return Tenant.objects.get(schema_name="public")
 
 
@@ -127,7 +128,6 @@ def host_of(tenant) -> str:
 
 def log_in_on(client: Client, tenant, user) -> None:
     """force_login, plus the host binding a real login records (sessions are per host)."""
-    from accounts.middleware import SESSION_TENANT_KEY
 
     client.force_login(user)
     session = client.session
@@ -138,7 +138,6 @@ def log_in_on(client: Client, tenant, user) -> None:
 @pytest.fixture
 def client_for(db):
     """client_for(tenant, email=None): a test client on the tenant's host, logged in as `email`."""
-    from accounts.models import User
 
     def make(tenant, email: str | None = None) -> Client:
         client = Client(HTTP_HOST=host_of(tenant))
@@ -172,7 +171,6 @@ def redis_server_factory():
 
 def subprocess_env(**extra) -> dict:
     """Environment for a subprocess (worker, web server) that must see this session's test database."""
-    import os
 
     db = connection.settings_dict
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
@@ -237,7 +235,6 @@ def transactional_db_free(django_db_setup, django_db_blocker):
 @pytest.fixture
 def eager():
     """Celery tasks run in-process, at once, when they are sent (`.delay`)."""
-    from alquimista.celery import app
 
     app.conf.task_always_eager = True
     yield
@@ -248,7 +245,6 @@ def eager():
 def broker_down():
     """Point the Celery app at a port nobody listens on, as if Redis were down, until the test calls
     the fixture's value (`broker_down()`: Redis is back) or ends."""
-    from alquimista.celery import app
 
     saved = app.conf.broker_url, app._pool, app.amqp._producer_pool
     app.conf.broker_url = f"redis://127.0.0.1:{free_port()}/0"
@@ -263,10 +259,6 @@ def broker_down():
 
 def broker_take(task_name: str) -> list[tuple]:
     """The arguments of every `task_name` message waiting on the (real) broker, taken off it."""
-    import ast
-    import json
-
-    import redis
 
     client = redis.Redis.from_url(settings.CELERY_BROKER_URL)  # the real one, even while `broker_down` is on
     taken = []

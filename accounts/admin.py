@@ -8,6 +8,7 @@ from django.contrib.auth.forms import UserChangeForm
 from accounts.admin_base import PolicyModelAdmin
 from accounts.models import Membership, User
 from accounts.roles import INTERNAL_ROLES, Role
+from accounts.services import _last_admin, internal_role_set, membership_remove, membership_set
 
 
 class MembershipInline(admin.TabularInline):
@@ -59,8 +60,6 @@ class UserAdmin(PolicyModelAdmin, DjangoUserAdmin):
     readonly_fields = ["is_staff", "is_superuser", "groups", "last_login", "date_joined"]
 
     def save_model(self, request, obj, form, change):
-        from accounts.services import internal_role_set
-
         super().save_model(request, obj, form, change)
         if "internal_role" in form.changed_data:
             value = form.cleaned_data["internal_role"]
@@ -73,8 +72,6 @@ class MembershipAdminForm(forms.ModelForm):
         fields = ["user", "tenant", "role"]
 
     def clean(self):
-        from accounts.services import _last_admin
-
         cleaned = super().clean()
         membership = self.instance
         if (
@@ -104,21 +101,15 @@ class MembershipAdmin(PolicyModelAdmin):
         return actions
 
     def has_delete_permission(self, request, obj=None):
-        from accounts.services import _last_admin
-
         if obj is not None and obj.role == Role.TENANT_ADMIN and _last_admin(obj.tenant, obj):
             return False
         return super().has_delete_permission(request, obj)
 
     def save_model(self, request, obj, form, change):
-        from accounts.services import membership_set
-
         saved = membership_set(
             user=obj.user, tenant=obj.tenant, role=Role(obj.role), actor=request.user, request=request
         )
         obj.pk, obj.created_at = saved.pk, saved.created_at
 
     def delete_model(self, request, obj):
-        from accounts.services import membership_remove
-
         membership_remove(user=obj.user, tenant=obj.tenant, actor=request.user, request=request)

@@ -1,4 +1,14 @@
+from importlib import import_module
+
+from django.conf import settings
 from django.contrib.auth import logout
+from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import PermissionDenied
+from django.http import JsonResponse
+from django.shortcuts import redirect
+
+from accounts import view_as
+from core.hosts import public_url
 
 SESSION_TENANT_KEY = "_alq_tenant"
 
@@ -23,10 +33,6 @@ class SessionTenantBindingMiddleware:
     def __call__(self, request):
         if request.user.is_authenticated and request.session.get(SESSION_TENANT_KEY) != request.tenant.schema_name:
             # Treated as anonymous with a blank session; the session stays valid on its own host.
-            from importlib import import_module
-
-            from django.conf import settings
-            from django.contrib.auth.models import AnonymousUser
 
             request.session = import_module(settings.SESSION_ENGINE).SessionStore()
             request.user = AnonymousUser()
@@ -46,14 +52,6 @@ class ViewAsMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        from django.conf import settings
-        from django.core.exceptions import PermissionDenied
-        from django.http import JsonResponse
-        from django.shortcuts import redirect
-
-        from accounts import view_as
-        from core.hosts import public_url
-
         session_id = request.session.get(view_as.SESSION_KEY) if hasattr(request, "session") else None
         if session_id is None or not request.user.is_authenticated:
             return self.get_response(request)

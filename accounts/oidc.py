@@ -18,6 +18,7 @@ from mozilla_django_oidc.views import OIDCAuthenticationCallbackView
 
 from accounts.models import Membership, User
 from accounts.roles import INTERNAL_ROLES, Role
+from accounts.services import internal_role_set, membership_remove, membership_set, user_ensure
 from core.api.params import whole_number
 
 
@@ -119,8 +120,6 @@ class OidcRoleBackend(OIDCAuthenticationBackend):
         return super().get_or_create_user(access_token, id_token, payload)
 
     def create_user(self, claims):
-        from accounts.services import user_ensure
-
         with transaction.atomic():
             user = user_ensure(email=claims["email"], name=claims.get("name", ""))
             return self._sync(user, claims)
@@ -134,7 +133,6 @@ class OidcRoleBackend(OIDCAuthenticationBackend):
 
     def _sync(self, user: User, claims: dict) -> User:
         """The provider is the source of truth: roles it no longer grants are removed."""
-        from accounts.services import internal_role_set, membership_remove, membership_set
 
         access = access_from_claims(claims)
         internal_role_set(user=user, role=access.internal)

@@ -4,6 +4,7 @@ from celery import shared_task
 from django.utils import timezone
 
 from accounts.models import LoginHandoff
+from accounts.view_as import view_as_close_expired
 
 
 @shared_task(name="accounts.purge_login_handoffs")
@@ -15,6 +16,4 @@ def purge_login_handoffs() -> int:
 
 @shared_task(name="accounts.close_expired_view_as")
 def close_expired_view_as() -> int:
-    from accounts.view_as import view_as_close_expired
-
     return view_as_close_expired()

@@ -1,7 +1,7 @@
 from django.contrib import admin
 
-from agents.models import AgentType
 from accounts.admin_base import PolicyModelAdmin
+from agents.models import AgentType
 
 
 @admin.register(AgentType)

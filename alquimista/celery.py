@@ -4,6 +4,7 @@ import os
 
 from celery import Celery
 from celery.schedules import crontab
+from django.conf import settings
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "alquimista.settings")
 
@@ -32,6 +33,5 @@ app.conf.beat_schedule = {
 @app.on_after_configure.connect
 def _schedule_from_settings(sender, **kwargs):
     # Django's settings are loaded only now (this module is imported while they are being read).
-    from django.conf import settings
 
     sender.conf.beat_schedule["backup-database"]["schedule"] = crontab(minute=0, hour=settings.BACKUP_HOUR_UTC)

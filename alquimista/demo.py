@@ -7,8 +7,10 @@ from django.db import transaction
 
 from accounts.roles import Role
 from accounts.services import internal_role_set, membership_set, user_ensure
+from dispatch.demo import leads_demo_load
 from tenants.models import Plan, Tenant
 from tenants.services import tenant_create
+from usage.demo import usage_demo_load
 
 PLANS = [
     dict(
@@ -115,10 +117,8 @@ def demo_load(*, password: str | None = None, usage_days: int = 90) -> dict:
                 user = user_ensure(email=email, name=f"{tenant.name} {role.label}", password=password)
                 membership_set(user=user, tenant=tenant, role=role)
                 logins.append((email, f"{role.label} of {tenant.slug}"))
-    from usage.demo import usage_demo_load
 
     usage_demo_load(tenants=tenants, days=usage_days)
-    from dispatch.demo import leads_demo_load
 
     leads_demo_load(tenants=tenants)
     return {"tenants": [tenant.slug for tenant in tenants], "logins": logins}

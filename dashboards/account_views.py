@@ -1,5 +1,8 @@
 """Identity pages: profile, API keys and users of a tenant (for its admins), view-as."""
 
+from urllib.parse import urlencode
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
@@ -14,6 +17,8 @@ from accounts.models import ApiKey, Membership, User
 from accounts.policy import Action
 from accounts.roles import Role
 from accounts.selectors import memberships_of, tenant_members
+from accounts.services import membership_remove, membership_role_change, tenant_user_invite
+from audit.services import event_record
 from core.hosts import public_url
 from core.tenancy import customer_tenant_or_404
 from dashboards.access import login_required_here, page_post_requires, page_requires
@@ -24,8 +29,6 @@ class OpsLoginView(auth_views.LoginView):
     """E-mail and password; with SSO configured, a button to the provider (through the public host)."""
 
     def get_context_data(self, **kwargs):
-        from django.conf import settings
-
         context = super().get_context_data(**kwargs)
         context["sso_url"] = public_url("/oidc/authenticate/") if settings.OIDC_ENABLED else None
         return context
@@ -47,9 +50,6 @@ def provider_logout_url(request) -> str | None:
     Only for users who came through SSO: this session holds an ID token, or the user has no
     password (SSO is their only way in; tenant hosts get the login by ticket, without the token).
     """
-    from urllib.parse import urlencode
-
-    from django.conf import settings
 
     endpoint = getattr(settings, "OIDC_OP_LOGOUT_ENDPOINT", None)
     user = request.user
@@ -66,7 +66,6 @@ def provider_logout_url(request) -> str | None:
 
 def locked_out(request, credentials=None, *args, **kwargs):
     """django-axes calls this for every attempt refused by a lockout; each one is audited."""
-    from audit.services import event_record
 
     attempted = credentials or getattr(request, "axes_credentials", None) or {}
     username = str(attempted.get("username") or request.POST.get("username", ""))[:254]
@@ -152,8 +151,6 @@ def users_page(request):
 
 
 def view_invite(request, form) -> User:
-    from accounts.services import tenant_user_invite
-
     return tenant_user_invite(
         tenant=request.tenant,
         email=form.cleaned_data["email"],
@@ -166,8 +163,6 @@ def view_invite(request, form) -> User:
 
 @page_post_requires(Action.MANAGE_TENANT_USERS)
 def user_role_page(request, user_id: int):
-    from accounts.services import membership_role_change
-
     membership = get_object_or_404(Membership, user_id=user_id, tenant=request.tenant)
     form = ChangeRoleForm(request.POST)
     if form.is_valid():
@@ -189,8 +184,6 @@ def user_role_page(request, user_id: int):
 
 @page_post_requires(Action.MANAGE_TENANT_USERS)
 def user_remove_page(request, user_id: int):
-    from accounts.services import membership_remove
-
     membership = get_object_or_404(Membership, user_id=user_id, tenant=request.tenant)
     try:
         membership_remove(user=membership.user, tenant=request.tenant, actor=request.user, request=request)

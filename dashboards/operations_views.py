@@ -1,5 +1,7 @@
 """Company panel pages for operations: commands (live), batches, the audit log, provisioning, lifecycle."""
 
+from datetime import date
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
@@ -13,6 +15,7 @@ from core.api.params import whole_number
 from core.tenancy import customer_tenant_or_404
 from dashboards.access import page_post_requires, page_requires
 from dispatch.api import dispatch_state
+from dispatch.services import dispatch_flag_set
 from integrations.selectors import tenant_integrations
 from operations.commands import (
     batch_create,
@@ -25,8 +28,11 @@ from operations.commands import (
 )
 from operations.commands_models import Command, CommandBatch, CommandStatus, CommandType
 from operations.selectors import command_list
-from tenants.lifecycle import credential_rotate, tenant_secrets, tenant_transition
+from tenants.api import provision_start
+from tenants.backups import backup_tenant
+from tenants.lifecycle import credential_rotate, tenant_archive, tenant_secrets, tenant_transition
 from tenants.models import Backup, Plan, ProvisioningRun, Tenant
+from tenants.provisioning import provisioning_request
 
 ACTIVE = (CommandStatus.PENDING, CommandStatus.RUNNING)
 
@@ -185,7 +191,6 @@ def batch_page(request, batch_id):
 @page_requires(Action.READ_AUDIT_LOG)
 def events_page(request):
     filters = {key: request.GET.get(key, "").strip() for key in ("tenant", "actor", "action", "from", "to")}
-    from datetime import date
 
     dates = {}
     for key in ("from", "to"):
@@ -212,9 +217,6 @@ def events_page(request):
 
 @page_requires(Action.MANAGE_TENANT_LIFECYCLE)
 def provision_page(request):
-    from tenants.api import provision_start
-    from tenants.provisioning import provisioning_request
-
     form = {
         key: request.POST.get(key, "").strip()
         for key in ("slug", "name", "plan", "owner_name", "owner_email", "owner_squad", "sla", "contacts")
@@ -276,9 +278,6 @@ def tenant_operations_page(request, tenant_id: int):
 
 @page_post_requires(Action.MANAGE_TENANT_LIFECYCLE)
 def tenant_lifecycle_action(request, tenant_id: int, action: str):
-    from tenants.backups import backup_tenant
-    from tenants.lifecycle import tenant_archive
-
     tenant = customer_tenant_or_404(tenant_id)
     try:
         if action in ("suspend", "resume"):
@@ -319,8 +318,6 @@ def tenant_secret_rotate(request, tenant_id: int):
 
 @page_post_requires(Action.ENABLE_DISPATCH)
 def tenant_dispatch_toggle(request, tenant_id: int):
-    from dispatch.services import dispatch_flag_set
-
     tenant = customer_tenant_or_404(tenant_id)
     enabled = request.POST.get("enabled") == "1"
     dispatch_flag_set(tenant=tenant, enabled=enabled, actor=request.user, request=request)

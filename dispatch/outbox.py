@@ -1,15 +1,17 @@
 """The outbox: deliver queued messages with retries; failed ones wait for REPROCESS_QUEUE."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from dispatch.models import DispatchDecision, OutboundMessage
+from core.tasks import publish_on_commit
+from dispatch.models import DispatchDecision, DispatchRun, OutboundMessage
 from dispatch.selectors import dispatch_refusal
 from dispatch.senders import SENDERS, SendFailed
+from operations.handlers.reprocess_queue import register_reprocessor
 
 
 def deliver(message_id: int, *, tenant) -> str:
@@ -66,10 +68,7 @@ def deliver(message_id: int, *, tenant) -> str:
 
 
 def enqueue_delivery(message: OutboundMessage) -> None:
-    from django.db import connection
-
-    from core.tasks import publish_on_commit
-    from dispatch.tasks import deliver_message
+    from dispatch.tasks import deliver_message  # noqa: PLC0415  (cycle: the tasks call this module)
 
     publish_on_commit(deliver_message, connection.schema_name, message.pk)
 
@@ -79,12 +78,7 @@ def stale_work_requeue(*, now=None) -> int:
     REQUEUE_AFTER_SECONDS, whose message never reached a worker (Redis was down when it was sent, or a
     retry could not be published). Runs start only from pending and a message is delivered under a row
     lock and only while queued, so a duplicate message does nothing."""
-    from datetime import timedelta
-
-    from django.db import connection
-
-    from dispatch.models import DispatchRun
-    from dispatch.tasks import deliver_message, dispatch_run_task
+    from dispatch.tasks import deliver_message, dispatch_run_task  # noqa: PLC0415  (cycle: the tasks call this module)
 
     cutoff = (now or timezone.now()) - timedelta(seconds=settings.REQUEUE_AFTER_SECONDS)
     schema = connection.schema_name
@@ -112,7 +106,6 @@ def reprocess_failed(*, channel: str | None, since: datetime | None) -> dict:
 
     Runs inside the tenant's schema; when the tenant may not send (dispatch_refusal), nothing is re-queued.
     """
-    from django.db import connection
 
     refusal = dispatch_refusal(connection.tenant)
     if refusal:
@@ -134,6 +127,4 @@ def reprocess_failed(*, channel: str | None, since: datetime | None) -> dict:
 
 
 def register() -> None:
-    from operations.handlers.reprocess_queue import register_reprocessor
-
     register_reprocessor("dispatch_outbox", reprocess_failed)

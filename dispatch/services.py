@@ -12,20 +12,20 @@ from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from audit.services import event_record
+from core.tasks import publish_on_commit
 from dispatch.decision import DispatchContext, LeadFacts, decide
 from dispatch.messages import ics_invite, render
 from dispatch.models import DispatchDecision, DispatchRun, Lead, OutboundMessage
 from dispatch.outbox import enqueue_delivery
 from dispatch.selectors import dispatch_enabled_for
 from integrations.models import Integration
+from tenants.models import Tenant
 
 logger = structlog.get_logger("alquimista.dispatch")
 SENDABLE = ("whatsapp", "email", "calendar")
 
 
 def dispatch_flag_set(*, tenant, enabled: bool, actor, request=None) -> None:
-    from tenants.models import Tenant
-
     with transaction.atomic():
         locked = Tenant.objects.select_for_update().get(pk=tenant.pk)
         before = bool(locked.settings.get("dispatch_enabled"))
@@ -46,6 +46,8 @@ def dispatch_flag_set(*, tenant, enabled: bool, actor, request=None) -> None:
 
 def dispatch_run_create(*, tenant, actor, dry_run: bool, batch_size: int, request=None) -> DispatchRun:
     """Record a run; it is dry whenever dispatch is not enabled for the tenant, whatever was asked."""
+    from dispatch.tasks import dispatch_run_task  # noqa: PLC0415  (cycle: the tasks call this module)
+
     if not 1 <= batch_size <= 5000:
         raise ValidationError({"batch_size": "Between 1 and 5000."})
     if tenant.status != "active":
@@ -57,8 +59,6 @@ def dispatch_run_create(*, tenant, actor, dry_run: bool, batch_size: int, reques
             dry_run=dry_run or not dispatch_enabled_for(tenant),
             batch_size=batch_size,
         )
-    from core.tasks import publish_on_commit
-    from dispatch.tasks import dispatch_run_task
 
     publish_on_commit(dispatch_run_task, tenant.schema_name, run.pk)
     event_record(

@@ -3,13 +3,14 @@ from celery import shared_task
 from django_tenants.utils import tenant_context
 
 from core.tasks import tenant_task
+from dispatch.outbox import deliver, stale_work_requeue
 from dispatch.senders import SendFailed
+from dispatch.services import dispatch_run
+from tenants.models import Tenant
 
 
 @tenant_task(name="dispatch.run", acks_late=True)
 def dispatch_run_task(tenant, run_id: int) -> str:
-    from dispatch.services import dispatch_run
-
     return dispatch_run(tenant=tenant, run_id=run_id).status
 
 
@@ -23,7 +24,6 @@ def dispatch_run_task(tenant, run_id: int) -> str:
 )
 def deliver_message(tenant, message_id: int) -> str:
     # deliver() counts attempts and stops at DISPATCH_MAX_ATTEMPTS ("failed"); a SendFailed before that is retried with backoff.
-    from dispatch.outbox import deliver
 
     return deliver(message_id, tenant=tenant)
 
@@ -32,8 +32,6 @@ def deliver_message(tenant, message_id: int) -> str:
 def requeue_all() -> int:
     """Every tenant's stale dispatch work sent again (dispatch.outbox.stale_work_requeue); one tenant
     failing does not stop the others."""
-    from dispatch.outbox import stale_work_requeue
-    from tenants.models import Tenant
 
     requeued = 0
     for tenant in Tenant.objects.customers().exclude(status=Tenant.Status.ARCHIVED):

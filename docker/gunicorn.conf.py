@@ -4,6 +4,8 @@ import glob
 import multiprocessing
 import os
 
+from prometheus_client import multiprocess
+
 bind = "0.0.0.0:8000"
 
 # cpu_count() sees the host's CPUs, not a container CPU limit: set WEB_CONCURRENCY when limited.
@@ -36,6 +38,4 @@ def on_starting(server):
 
 def child_exit(server, worker):
     if PROMETHEUS_MULTIPROC_DIR:
-        from prometheus_client import multiprocess
-
         multiprocess.mark_process_dead(worker.pid)

@@ -10,18 +10,22 @@ from datetime import datetime, timedelta
 
 import structlog
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from accounts.policy import Action, can
+from agents.models import TenantAgent
 from audit.services import event_record
 from core.api.params import whole_number
 from core.cache import bump as cache_bump
 from core.cache import tenant_scope
+from integrations.models import Integration
 from operations.commands_models import FINISHED, Command, CommandBatch, CommandStatus, CommandType
+from operations.handlers import HANDLERS, CommandFailed
+from tenants.models import Tenant
 
 logger = structlog.get_logger(__name__)
 IDEMPOTENCY_WINDOW = timedelta(hours=24)
@@ -44,8 +48,6 @@ def _positive_int(parameters: dict, name: str) -> int:
 
 def parameters_validate(*, tenant, command_type: str, parameters: dict) -> dict:
     """The cleaned parameters for this type, checked against the tenant's own data; ValidationError naming the field."""
-    from agents.models import TenantAgent
-    from integrations.models import Integration
 
     parameters = dict(parameters or {})
     allowed = {
@@ -70,8 +72,6 @@ def parameters_validate(*, tenant, command_type: str, parameters: dict) -> dict:
             reason = str(parameters.get("reason", ""))[:200]
             return {"agent_id": agent_id, "reason": reason}
     if command_type == CommandType.REPROCESS_QUEUE:
-        from integrations.models import Integration
-
         cleaned = {}
         if parameters.get("channel"):
             if parameters["channel"] not in Integration.Kind.values:
@@ -103,7 +103,7 @@ def request_fingerprint(*, tenant_id: int, command_type: str, parameters: dict) 
 
 def _send(command_id) -> bool:
     """Publish the run message; if the broker is down, log it and leave the command PENDING for the reaper."""
-    from operations.tasks import run_command
+    from operations.tasks import run_command  # noqa: PLC0415  (cycle: the tasks call this module)
 
     try:
         run_command.delay(str(command_id))
@@ -187,8 +187,6 @@ def command_create(
 def _require_type_permission(actor, command_type: str) -> None:
     """Creating, cancelling and retrying a command all need the policy's action for its type."""
     if actor is not None and not can(actor, required_action(command_type)):
-        from django.core.exceptions import PermissionDenied
-
         raise PermissionDenied(f"Your role may not run {command_type}.")
 
 
@@ -279,7 +277,6 @@ def command_finish(*, command: Command, output: dict | None = None, error: str =
 
 def command_run(command_id) -> Command | None:
     """Run one command to its end inside the tenant's schema (the task calls this)."""
-    from operations.handlers import HANDLERS, CommandFailed
 
     command = command_start(command_id)
     if command is None:
@@ -367,7 +364,6 @@ def batch_tenants(*, tenant_ids: list[int] | None = None, status: str = "", plan
     ValidationError naming its slug. A filter takes only runnable tenants: the active ones, or the
     suspended ones when it asks for that status.
     """
-    from tenants.models import Tenant
 
     tenants = Tenant.objects.customers().select_related("plan")
     if status:

@@ -1,17 +1,18 @@
 """Incidents: opening them once, and moving them through their states."""
 
 import structlog
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from audit.services import event_record
+from operations.models import Incident
 
 logger = structlog.get_logger(__name__)
 
 
 def incident_open(*, tenant, dedupe_key: str, title: str, detail: str = "", severity: str, source: str):
     """Open an incident once per (tenant, dedupe_key); returns (incident, created)."""
-    from django.db import IntegrityError, transaction
-
-    from operations.models import Incident
 
     existing = Incident.objects.filter(tenant=tenant, dedupe_key=dedupe_key).first()
     if existing is not None:
@@ -36,11 +37,6 @@ def incident_transition(*, incident, to: str, actor, request=None):
     A conditional UPDATE, so two people pressing at once change it once; an illegal move
     raises ValidationError naming `status`.
     """
-    from django.core.exceptions import ValidationError
-    from django.db import transaction
-    from django.utils import timezone
-
-    from operations.models import Incident
 
     if to not in INCIDENT_TRANSITIONS:
         raise ValidationError({"status": f"Unknown transition {to!r}."})

@@ -15,15 +15,20 @@ from datetime import datetime, time, timedelta
 from pathlib import Path
 
 import boto3
+from django.apps import apps
 from django.conf import settings
 from django.core import serializers
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.utils import timezone
+from django_tenants.utils import schema_exists
 
+from accounts.models import Membership, User
 from audit.services import event_record
-from tenants.models import Backup, Tenant
+from core.hosts import tenant_host
+from tenants.models import Backup, Domain, Plan, Tenant
+from tenants.validation import schema_name_for, validate_slug
 
 
 def pg_tool(name: str) -> str:
@@ -218,7 +223,6 @@ def _schema_replace(dump: Path, schema: str) -> None:
     The current schema is renamed aside, the dump restored under the real name; on success the
     old one is dropped, on failure the half-restored one is dropped and the old one renamed back.
     """
-    from django_tenants.utils import schema_exists
 
     quote = connection.ops.quote_name
     aside = f"{schema}__before_restore"
@@ -279,10 +283,6 @@ def restore_tenant(
     A failed restore changes nothing: the tenant's current schema stays as it was, and a restore
     into a new slug leaves no schema, tenant or domain behind.
     """
-    from django_tenants.utils import schema_exists
-
-    from core.hosts import tenant_host
-    from tenants.validation import schema_name_for, validate_slug
 
     if backup.kind != Backup.Kind.TENANT:
         raise ValidationError({"backup": "Choose a tenant backup."})
@@ -357,8 +357,6 @@ def restore_tenant(
             _run([pg_tool("psql"), *admin_args, "-c", f'DROP DATABASE IF EXISTS "{scratch_db}"'], admin_env)
         try:
             with transaction.atomic():
-                from tenants.models import Domain, Plan
-
                 fields = source["fields"]
                 tenant = Tenant.objects.create(
                     schema_name=target_schema,

@@ -1,5 +1,6 @@
 """Isolation audit: every tenant's tables resolve to its own schema, and none leak into public."""
 
+import uuid
 from dataclasses import dataclass, field
 
 from django.apps import apps
@@ -7,6 +8,8 @@ from django.conf import settings
 from django.db import connection
 from django_tenants.utils import get_public_schema_name, tenant_context
 
+from core.routers import PUBLIC_MODELS_OF_SPLIT_APPS
+from integrations.models import Integration
 from tenants.models import Tenant
 
 
@@ -22,7 +25,6 @@ class IsolationReport:
 
 def tenant_tables() -> list[str]:
     """Tables that must exist only in tenant schemas."""
-    from core.routers import PUBLIC_MODELS_OF_SPLIT_APPS
 
     tables = []
     for label in settings.TENANT_APPS:
@@ -74,9 +76,6 @@ def audit_all() -> list[IsolationReport]:
 
 def marker_invisible_elsewhere(tenant: Tenant) -> list[str]:
     """Write a marker row in `tenant`, look for it from every other tenant, remove it. Returns leaks."""
-    import uuid
-
-    from integrations.models import Integration
 
     marker = f"isolation-{uuid.uuid4().hex}"
     leaks = []

@@ -1,10 +1,15 @@
 """Suspend, resume, archive a tenant; rotate its credentials. Each audited."""
 
+from datetime import timedelta
+
 import structlog
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.utils import timezone
 
+from accounts.models import User
 from audit.services import event_record
+from tenants.backups import backup_tenant
 from tenants.models import SecretRotation, Tenant
 from vault import SecretNotFound, get_secret_store
 
@@ -43,7 +48,6 @@ def tenant_transition(*, tenant: Tenant, to: str, actor, reason: str = "", reque
 
 def tenant_archive(*, tenant: Tenant, actor, request=None) -> Tenant:
     """Take a final verified backup, then drop the schema; the public rows (roll-ups, audit) stay."""
-    from tenants.backups import backup_tenant
 
     if tenant.is_public or tenant.status == Tenant.Status.ARCHIVED:
         raise ValidationError({"status": "This tenant cannot be archived."})
@@ -97,7 +101,7 @@ def credential_rotate(
     Rotating the owner's password (on demand only) sets the new random value on the owner's account, so
     the old password stops working, and e-mails the owner a set-password link (never the password).
     """
-    from tenants.tasks import owner_set_password_email_enqueue
+    from tenants.tasks import owner_set_password_email_enqueue  # noqa: PLC0415  (cycle: the tasks call this module)
 
     metas = {meta.name: meta for meta in tenant_secrets(tenant)}
     if secret_name not in metas:
@@ -113,8 +117,6 @@ def credential_rotate(
             raise ValidationError({"secret": f"“{secret_name}” no longer exists."}) from None
         owner = None
         if is_owner_password:
-            from accounts.models import User
-
             owner = User.objects.filter(email=tenant.owner_email, memberships__tenant=tenant).first()
             if owner is not None:
                 owner.set_password(store.get(secret_name).reveal())
@@ -141,9 +143,6 @@ def credential_rotate(
 
 def scheduled_rotations(*, max_age_days: int) -> int:
     """Rotate every platform key (JWT signing, webhook) older than `max_age_days` (beat); never the owner's password."""
-    from datetime import timedelta
-
-    from django.utils import timezone
 
     cutoff = timezone.now() - timedelta(days=max_age_days)
     rotated = 0

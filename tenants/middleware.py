@@ -1,3 +1,4 @@
+from django.http import JsonResponse
 from django.shortcuts import render
 from django_tenants.middleware.main import TenantMainMiddleware
 
@@ -32,8 +33,6 @@ class TenantStatusMiddleware:
         if request.path.startswith(self.OPEN_PATHS) or request.path == "/":
             return self.get_response(request)
         if request.path.startswith("/api/"):
-            from django.http import JsonResponse
-
             message = "This tenant is suspended; its data is kept. Contact support to restore access."
             return JsonResponse({"error": {"status": 403, "code": "tenant_suspended", "message": message}}, status=403)
         return render(request, "tenants/suspended.html", {"tenant": tenant}, status=403)

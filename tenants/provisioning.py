@@ -7,9 +7,12 @@ rows, domain, secrets, owner account) and the run ends failed, naming the step.
 
 import secrets as random_secrets
 import time
+from datetime import timedelta
 
 import structlog
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import connection
 from django.test import Client
 from django.utils import timezone
@@ -17,8 +20,11 @@ from django_tenants.utils import schema_exists, tenant_context
 
 from accounts.models import Membership, User
 from accounts.roles import Role
+from accounts.services import membership_set
+from agents.models import AgentType, TenantAgent
 from audit.services import event_record
 from core.hosts import tenant_host
+from integrations.models import Integration
 from tenants import isolation, prechecks
 from tenants.models import Plan, ProvisioningRun, Tenant
 from tenants.services import tenant_create
@@ -56,7 +62,6 @@ def _contacts_clean(contacts) -> tuple[list[dict], list[str]]:
 
     A contact is a {name, email, role} object (API) or a "name, e-mail[, role]" line (panel, command).
     """
-    from django.core.validators import validate_email
 
     if not isinstance(contacts, list):
         return [], ["Give a list of contacts."]
@@ -115,8 +120,6 @@ def provisioning_request(
     if not (owner_email or "").strip():
         errors["owner_email"] = ["The owner's e-mail is required: they receive the set-password link."]
     else:
-        from django.core.validators import validate_email
-
         try:
             validate_email(owner_email)
         except ValidationError:
@@ -223,7 +226,7 @@ def provisioning_run(run_id) -> ProvisioningRun:
         )
         # Only now, and from a task with retries: a failed run must not invite anyone, the smoke test's login
         # would void an earlier link, and an SMTP outage must not undo a working tenant.
-        from tenants.tasks import owner_set_password_email_enqueue
+        from tenants.tasks import owner_set_password_email_enqueue  # noqa: PLC0415  (cycle: the tasks call this module)
 
         try:
             owner = User.objects.get(email=run.owner_email)
@@ -273,8 +276,6 @@ def step_schema(run, recorder, created):
 
 
 def step_seed(run, recorder, created):
-    from agents.models import AgentType, TenantAgent
-
     tenant = created["tenant"]
     codes = list(run.plan.default_agents)
     types = {agent_type.code: agent_type for agent_type in AgentType.objects.filter(code__in=codes)}
@@ -305,8 +306,6 @@ def step_secrets(run, recorder, created):
 
 
 def step_owner(run, recorder, created):
-    from accounts.services import membership_set
-
     tenant = created["tenant"]
     password = random_secrets.token_urlsafe(24)
     name = secret_names(run.slug)["owner_password"]
@@ -337,7 +336,6 @@ def step_created_by(run, recorder, created):
 
 def step_smoke_test(run, recorder, created):
     """Log in as the owner through the test client, create and read back a record, clean it up."""
-    from integrations.models import Integration
 
     tenant = created["tenant"]
     owner = created.get("owner")
@@ -450,11 +448,7 @@ def _rollback(run, recorder, created) -> list[str]:
 def provisioning_requeue(*, now=None) -> int:
     """Send again runs still PENDING after REQUEUE_AFTER_SECONDS: their message never reached a worker
     (Redis was down when it was sent). A run starts only from PENDING, so a duplicate message does nothing."""
-    from datetime import timedelta
-
-    from django.conf import settings
-
-    from tenants.tasks import provision_tenant
+    from tenants.tasks import provision_tenant  # noqa: PLC0415  (cycle: the tasks call this module)
 
     now = now or timezone.now()
     stale = ProvisioningRun.objects.filter(
@@ -476,9 +470,6 @@ def provisioning_reap(*, now=None) -> int:
 
     A run whose worker still holds the slug's advisory lock is alive, however slow, and is left alone.
     """
-    from datetime import timedelta
-
-    from django.conf import settings
 
     now = now or timezone.now()
     seconds = settings.PROVISIONING_TIMEOUT_SECONDS

@@ -7,14 +7,13 @@ whichever code path made it (services, admin, shell). A renamed domain drops its
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 
+from core.cache import GLOBAL, bump
 from tenants.lookup import forget_hosts
 from tenants.models import Domain, Tenant
 
 
 @receiver([post_save, post_delete], sender=Tenant)
 def _tenant_changed(sender, instance, **kwargs):
-    from core.cache import GLOBAL, bump
-
     forget_hosts(list(Domain.objects.filter(tenant_id=instance.pk).values_list("domain", flat=True)))
     bump(GLOBAL)  # staff's cached cross-tenant reads (tenant list, overview) include this tenant
 

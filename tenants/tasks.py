@@ -1,9 +1,16 @@
 import structlog
 from celery import shared_task
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 
+from accounts.models import User
+from accounts.services import set_password_email_send
 from core.tasks import publish_on_commit, tenant_task
+from tenants.backups import backup_all
+from tenants.lifecycle import scheduled_rotations
+from tenants.models import Tenant
+from tenants.provisioning import provisioning_reap, provisioning_requeue, provisioning_run
 
 logger = structlog.get_logger(__name__)
 
@@ -17,8 +24,6 @@ def tenant_ping(tenant, token: str) -> str:
 
 @shared_task(name="tenants.provision", acks_late=True)
 def provision_tenant(run_id: str) -> str:
-    from tenants.provisioning import provisioning_run
-
     try:
         return provisioning_run(run_id).status
     finally:
@@ -30,26 +35,17 @@ def provision_tenant(run_id: str) -> str:
 
 @shared_task(name="tenants.backup_all", autoretry_for=(Exception,), retry_backoff=300, max_retries=3)
 def backup_all_task() -> str:
-    from tenants.backups import backup_all
-
     return backup_all(actor_email="scheduler").location
 
 
 @shared_task(name="tenants.rotate_credentials")
 def rotate_credentials_task() -> int:
-    from django.conf import settings
-
-    from tenants.lifecycle import scheduled_rotations
-
     return scheduled_rotations(max_age_days=settings.CREDENTIAL_ROTATION_DAYS)
 
 
 @shared_task(name="tenants.owner_set_password_email", autoretry_for=(Exception,), retry_backoff=60, max_retries=5)
 def owner_set_password_email(user_id: int, tenant_id: int, reason: str = "created") -> bool:
     """E-mail a tenant's owner a set-password link (never a password). Retried: SMTP may be down for a while."""
-    from accounts.models import User
-    from accounts.services import set_password_email_send
-    from tenants.models import Tenant
 
     user = User.objects.filter(pk=user_id, is_active=True).first()
     tenant = Tenant.objects.filter(pk=tenant_id).first()
@@ -66,13 +62,9 @@ def owner_set_password_email_enqueue(*, user_id: int, tenant_id: int, reason: st
 
 @shared_task(name="tenants.reap_provisioning_runs")
 def reap_provisioning_runs() -> int:
-    from tenants.provisioning import provisioning_reap
-
     return provisioning_reap()
 
 
 @shared_task(name="tenants.requeue_provisioning_runs")
 def requeue_provisioning_runs() -> int:
-    from tenants.provisioning import provisioning_requeue
-
     return provisioning_requeue()

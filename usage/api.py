@@ -23,6 +23,9 @@ from operations.models import Incident
 from operations.selectors import incident_list
 from operations.serializers import IncidentSerializer, InternalIncidentSerializer
 from operations.services import incident_transition
+from tenants.api import ProvisioningRunSerializer, ProvisionRequestSerializer, provision_start
+from tenants.models import Tenant
+from tenants.provisioning import provisioning_request
 from tenants.serializers import TenantMeSerializer
 from usage.ingest import IngestSerializer, agent_requests_ingest
 from usage.selectors import BadPeriod, billing_overview, month_to_date, tenant_usage, tenants_with_usage, usage_overview
@@ -222,7 +225,6 @@ class InternalTenantsView(PolicyAPIView):
         if ordering not in self.ORDERINGS:
             raise exceptions.ValidationError({"ordering": [f"Must be one of {', '.join(self.ORDERINGS)}."]})
         status_filter = params.get("status", "")
-        from tenants.models import Tenant
 
         if status_filter and status_filter not in Tenant.Status.values:
             raise exceptions.ValidationError({"status": [f"Must be one of {', '.join(Tenant.Status.values)}."]})
@@ -252,9 +254,6 @@ class InternalTenantsView(PolicyAPIView):
 
     @extend_schema(responses={202: OpenApiTypes.OBJECT})
     def post(self, request):
-        from tenants.api import ProvisioningRunSerializer, ProvisionRequestSerializer, provision_start
-        from tenants.provisioning import provisioning_request
-
         payload = ProvisionRequestSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data

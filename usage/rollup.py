@@ -14,6 +14,8 @@ from django.db import connection, transaction
 from django_tenants.utils import tenant_context
 
 from core.cache import GLOBAL, bump, tenant_scope
+from usage.health import integration_health_check
+from usage.incidents import error_rate_incidents_open, quota_incidents_open
 from usage.latency import BOUNDS_MS
 
 logger = structlog.get_logger(__name__)
@@ -163,8 +165,6 @@ def rollup_tenant(*, tenant, start: date, end: date, today: date | None = None) 
     Also rolls up (and clears) the days ingestion marked dirty, so late-reported requests are counted.
     The marks are claimed first, in the same transaction: a failed roll-up leaves them for the next one.
     """
-    from usage.health import integration_health_check
-    from usage.incidents import error_rate_incidents_open, quota_incidents_open
 
     if end < start:
         raise ValueError("end must not be before start")

@@ -7,6 +7,7 @@ from celery import shared_task
 
 from core.tasks import tenant_task
 from tenants.models import Tenant
+from usage.incidents import quota_mail_send, quota_mails_sweep
 from usage.retention import raw_requests_purge
 from usage.rollup import rollup_tenant
 
@@ -63,14 +64,11 @@ def purge_raw_task(tenant) -> int:
     max_retries=10,
 )
 def quota_mail_task(incident_id: int) -> int:
-    from usage.incidents import quota_mail_send
-
     return quota_mail_send(incident_id=incident_id)
 
 
 @shared_task(name="usage.quota_mail_sweep")
 def quota_mail_sweep() -> int:
     """Mail the quota alerts whose own task never delivered (lost at enqueue, or out of retries)."""
-    from usage.incidents import quota_mails_sweep
 
     return quota_mails_sweep()

@@ -38,11 +38,11 @@ __all__ = [
 def _store_for(backend: str, config_items: tuple) -> SecretStore:
     config = dict(config_items)
     if backend == "local":
-        from vault.local import LocalSecretStore
+        from vault.local import LocalSecretStore  # noqa: PLC0415  (only the configured backend is loaded)
 
         return LocalSecretStore(key=config["KEY"], key_file=config["KEY_FILE"])
     if backend == "aws":
-        from vault.aws import AwsSecretStore
+        from vault.aws import AwsSecretStore  # noqa: PLC0415  (only the configured backend is loaded)
 
         return AwsSecretStore(
             region=config["AWS_REGION"], endpoint_url=config["AWS_ENDPOINT_URL"], prefix=config["AWS_PREFIX"]

@@ -6,9 +6,17 @@ Routes are collected from both URL confs, so a new endpoint without a policy dec
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
+from django_tenants.utils import tenant_context
 
+from accounts.api_keys import api_key_create
+from accounts.models import User
 from accounts.policy import Action
 from accounts.roles import Role
+from dispatch.models import Lead
+from operations.commands import batch_create, command_create
+from operations.services import incident_open
+from tenants.models import Backup
+from tenants.provisioning import provisioning_request
 
 A, S, TA, TU = Role.INTERNAL_ADMIN, Role.INTERNAL_SUPPORT, Role.TENANT_ADMIN, Role.TENANT_USER
 
@@ -135,26 +143,16 @@ def fill(route: str, acme, fixtures) -> str:
 
 @pytest.fixture
 def fixtures(acme):
-    from accounts.api_keys import api_key_create
-    from accounts.models import User
-    from operations.commands import batch_create, command_create
-    from operations.services import incident_open
-
     key, _ = api_key_create(tenant=acme, name="matrix", scopes=["read"])
     incident, _ = incident_open(tenant=acme, dedupe_key="matrix", title="Matrix", severity="info", source="test")
     admin = User.objects.get(email="admin@alquimista.test")
     command, _ = command_create(tenant=acme, command_type="HEALTH_CHECK", actor=admin, enqueue=False)
     batch = batch_create(command_type="HEALTH_CHECK", tenants=[acme], parameters={}, concurrency=1, actor=admin)
-    from tenants.models import Backup
-    from tenants.provisioning import provisioning_request
 
     run = provisioning_request(
         slug="matrix-co", name="Matrix", plan_code="starter", owner_name="M", owner_email="m@matrix.test"
     )
     backup = Backup.objects.create(kind="tenant", tenant_slug="acme", location="/nonexistent/acme.dump")
-    from django_tenants.utils import tenant_context
-
-    from dispatch.models import Lead
 
     with tenant_context(acme):
         lead = Lead.objects.create(name="Matrix Lead", email="lead@matrix.test")

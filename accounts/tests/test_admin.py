@@ -1,6 +1,7 @@
 """Role changes in the Django admin go through the audited services."""
 
 import pytest
+from django.contrib.auth.models import Group
 
 from accounts.models import Membership, User
 from audit.models import OperationalEvent
@@ -49,8 +50,6 @@ def test_internal_role_change_in_the_user_admin_is_audited(admin_client):
 
 
 def test_superuser_and_groups_are_not_editable_in_the_user_admin(admin_client):
-    from django.contrib.auth.models import Group
-
     user = User.objects.get(email="user@acme.test")
     url = f"/admin/accounts/user/{user.pk}/change/"
     group = Group.objects.get(name="INTERNAL_ADMIN")

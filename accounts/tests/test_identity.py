@@ -1,15 +1,23 @@
 """Login protection, host-bound sessions, set-password links, user management, view-as."""
 
 import re
+from datetime import timedelta
+from urllib.parse import urlsplit
 
 import pytest
 from django.core import mail
 from django.core.management import call_command
 from django.test import Client
+from django.utils import timezone
 
-from accounts.models import Membership, User, ViewAsSession
+from accounts.models import ApiKey, Membership, User, ViewAsSession
+from accounts.roles import Role
+from accounts.services import membership_set
+from accounts.tasks import close_expired_view_as
+from alquimista.celery import app
 from audit.models import OperationalEvent
-from conftest import DEMO_PASSWORD
+from conftest import DEMO_PASSWORD, log_in_on
+from tenants.models import Tenant
 
 pytestmark = pytest.mark.django_db
 
@@ -143,8 +151,6 @@ def test_tenant_admin_cannot_touch_members_of_another_tenant(client_for, acme):
 
 
 def start_view_as(client_for, public_tenant, tenant, email="support@alquimista.test"):
-    from urllib.parse import urlsplit
-
     start = client_for(public_tenant, email).post(f"/app/company/tenants/{tenant.pk}/view-as")
     parts = urlsplit(start["Location"])
     tenant_client = Client(HTTP_HOST=parts.hostname)
@@ -175,10 +181,6 @@ def test_view_as_is_read_only_audited_and_shows_a_banner(client_for, public_tena
 
 
 def test_view_as_expires_after_thirty_minutes(client_for, public_tenant, acme):
-    from datetime import timedelta
-
-    from django.utils import timezone
-
     client = start_view_as(client_for, public_tenant, acme)
     ViewAsSession.objects.filter(tenant=acme).update(expires_at=timezone.now() - timedelta(seconds=1))
 
@@ -214,9 +216,6 @@ def test_tenant_users_cannot_start_view_as_and_public_tenant_is_refused(client_f
 
 @pytest.fixture
 def two_tenant_user(acme, globex):
-    from accounts.roles import Role
-    from accounts.services import membership_set
-
     user = User.objects.create_user(email="both@two.test", name="Both", password=DEMO_PASSWORD)
     membership_set(user=user, tenant=acme, role=Role.TENANT_USER)
     membership_set(user=user, tenant=globex, role=Role.TENANT_ADMIN)
@@ -256,8 +255,6 @@ def test_several_memberships_logging_in_on_the_public_host_get_the_chooser(clien
 def test_several_memberships_on_another_tenant_host_go_to_the_chooser_with_a_ticket(
     client_for, two_tenant_user, public_tenant
 ):
-    from tenants.models import Tenant
-
     initech = Tenant.objects.get(slug="initech")
     hops, response = follow_login(client_for(initech), "both@two.test")
 
@@ -300,13 +297,6 @@ def test_without_trusted_proxies_a_forwarded_header_is_ignored(acme, settings):
 
 
 def test_expired_view_as_sessions_are_closed_by_the_beat_task(client_for, public_tenant, acme):
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from accounts.tasks import close_expired_view_as
-    from alquimista.celery import app
-
     client = start_view_as(client_for, public_tenant, acme)
     client.get("/app/dashboard/incidents")
     ViewAsSession.objects.filter(tenant=acme).update(expires_at=timezone.now() - timedelta(seconds=1))
@@ -351,9 +341,6 @@ def test_view_as_write_refusals_on_the_api_are_json(client_for, public_tenant, a
 
 
 def test_writes_without_a_csrf_token_are_refused_and_change_nothing(acme, public_tenant):
-    from accounts.models import ApiKey
-    from conftest import log_in_on
-
     def csrf_client(tenant, email=None) -> Client:
         client = Client(
             HTTP_HOST="localhost" if tenant.is_public else f"{tenant.slug}.localhost", enforce_csrf_checks=True

@@ -1,11 +1,16 @@
 """OIDC against a real provider process: claims → roles, bearer tokens on the API."""
 
+import importlib
+import re
 import time
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+import requests
 from django.test import Client
+from django.urls import clear_url_caches
 
+import alquimista.urls_public
 from accounts.models import Membership, User
 from accounts.oidc import access_from_claims
 
@@ -23,11 +28,6 @@ def provider(oidc_provider_factory, tmp_path_factory):
 
 def reload_public_urls() -> None:
     """The public URLconf routes /oidc/ only when OIDC_ENABLED; it was imported with the setting as it was."""
-    import importlib
-
-    from django.urls import clear_url_caches
-
-    import alquimista.urls_public
 
     importlib.reload(alquimista.urls_public)
     clear_url_caches()
@@ -198,10 +198,6 @@ def test_an_unverified_email_changes_nothing_on_an_existing_user(oidc_on):
 
 
 def test_logout_of_an_sso_login_ends_the_provider_session(oidc_on, settings):
-    import re
-
-    import requests
-
     settings.OIDC_OP_LOGOUT_ENDPOINT = oidc_on.discovery["end_session_endpoint"]
     oidc_on.set_account("lou", claims("lou@alquimista.test", ["INTERNAL_SUPPORT"]))
     browser = requests.Session()  # keeps the provider's session cookie, as a browser would

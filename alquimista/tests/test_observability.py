@@ -8,6 +8,10 @@ import pytest
 import structlog
 from django.test import Client
 
+from accounts.handoff import handoff_create
+from accounts.models import User
+from accounts.services import set_password_link
+from accounts.tasks import purge_login_handoffs
 from conftest import ROOT
 
 
@@ -94,8 +98,6 @@ def test_bad_request_id_is_replaced(client_for, acme):
 
 @pytest.mark.django_db
 def test_request_log_line_is_json_with_request_id_tenant_and_user(client_for, acme, caplog):
-    from accounts.models import User
-
     user = User.objects.get(email="admin@acme.test")
     caplog.set_level(logging.INFO)
     client_for(acme, "admin@acme.test").get("/app/dashboard", HTTP_X_REQUEST_ID="req-42")
@@ -127,8 +129,6 @@ def celery_successes(body: str, task: str) -> float:
 
 @pytest.mark.django_db
 def test_metrics_count_celery_task_successes(probe_client):
-    from accounts.tasks import purge_login_handoffs
-
     before = celery_successes(probe_client.get("/metrics").content.decode(), purge_login_handoffs.name)
     assert purge_login_handoffs.apply().successful()
     assert purge_login_handoffs.apply().successful()
@@ -138,10 +138,6 @@ def test_metrics_count_celery_task_successes(probe_client):
 
 
 def test_reset_tokens_and_handoff_tickets_never_reach_the_logs(client_for, acme, caplog):
-    from accounts.handoff import handoff_create
-    from accounts.models import User
-    from accounts.services import set_password_link
-
     user = User.objects.get(email="user@acme.test")
     caplog.set_level(logging.INFO)
     link = set_password_link(user=user, tenant=acme).split(":8000", 1)[1]  # /reset/<uid>/<token>/

@@ -1,12 +1,14 @@
 """Production refuses to start on missing settings, with one line naming the variable."""
 
 import os
+import re
 import subprocess
 import sys
 
 import pytest
 from cryptography.fernet import Fernet
 
+from alquimista.demo import DemoRefused, demo_load
 from conftest import ROOT
 
 PRODUCTION_ENV = {
@@ -64,16 +66,12 @@ def test_unknown_environment_is_refused():
 
 
 def test_demo_data_is_refused_outside_development(settings):
-    from alquimista.demo import DemoRefused, demo_load
-
     settings.ENVIRONMENT = "production"
     with pytest.raises(DemoRefused):
         demo_load()
 
 
 def test_readme_documents_every_environment_variable():
-    import re
-
     read = set()
     for path in (ROOT / "alquimista").glob("*.py"):
         read |= set(re.findall(r'env_(?:str|bool|int|list)\(\s*"([A-Z0-9_]+)"', path.read_text()))

@@ -9,6 +9,8 @@ import os
 
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram, generate_latest, multiprocess
 
+from core.observability.celery_metrics import CeleryOutcomeCollector
+
 REQUESTS = Counter(
     "alquimista_http_requests_total",
     "HTTP requests by view, method and status.",
@@ -28,7 +30,6 @@ def render_metrics() -> bytes:
         multiprocess.MultiProcessCollector(registry)
     else:
         registry = REGISTRY
-    from core.observability.celery_metrics import CeleryOutcomeCollector
 
     payload = generate_latest(registry)
     celery_registry = CollectorRegistry()

@@ -3,7 +3,9 @@
 import pytest
 
 from audit.models import OperationalEvent
-from tenants.models import Plan
+from tenants.models import Domain, Plan
+from vault import get_secret_store
+from vault.models import SecretVersion
 
 pytestmark = pytest.mark.django_db
 
@@ -55,8 +57,6 @@ def test_support_cannot_change_a_plan_and_admin_can(client_for, public_tenant):
 
 
 def test_domains_are_read_only_in_the_admin(client_for, public_tenant, acme):
-    from tenants.models import Domain
-
     domain = Domain.objects.get(tenant=acme, is_primary=True)
     client = client_for(public_tenant, "admin@alquimista.test")
     response = client.post(
@@ -68,9 +68,6 @@ def test_domains_are_read_only_in_the_admin(client_for, public_tenant, acme):
 
 
 def test_secret_versions_show_no_ciphertext(client_for, public_tenant):
-    from vault import get_secret_store
-    from vault.models import SecretVersion
-
     get_secret_store().put("admin-visible", "the-hidden-value-123")
     row = SecretVersion.objects.get(name="admin-visible")
 
@@ -81,8 +78,6 @@ def test_secret_versions_show_no_ciphertext(client_for, public_tenant):
 
 
 def test_the_tenant_change_form_cannot_change_slug_status_or_settings(client_for, public_tenant, acme):
-    from audit.models import OperationalEvent
-
     url = f"/admin/tenants/tenant/{acme.pk}/change/"
     admin = client_for(public_tenant, "admin@alquimista.test")
     page = admin.get(url)

@@ -1,6 +1,16 @@
 """The two areas: who lands where, and what each host shows."""
 
+from datetime import timedelta
+from urllib.parse import urlsplit
+
 import pytest
+from django.utils import timezone
+
+from accounts.handoff import handoff_create
+from accounts.models import LoginHandoff, User
+from accounts.tasks import purge_login_handoffs
+from conftest import DEMO_PASSWORD
+from tenants.models import Tenant
 
 pytestmark = pytest.mark.django_db
 
@@ -56,7 +66,6 @@ def test_tenant_user_on_public_host_is_sent_to_their_dashboard(client_for, publi
 
 def follow_handoff(client_for, tenant, location: str):
     """Open a cross-host redirect on a fresh client of the target host, as a browser would."""
-    from urllib.parse import urlsplit
 
     parts = urlsplit(location)
     client = client_for(tenant)
@@ -71,8 +80,6 @@ def follow_handoff(client_for, tenant, location: str):
     ],
 )
 def test_staff_land_on_the_company_panel(client_for, public_tenant, email, landing):
-    from conftest import DEMO_PASSWORD
-
     client = client_for(public_tenant)
     response = client.post("/login/", {"username": email, "password": DEMO_PASSWORD})
     assert client.get(response["Location"])["Location"] == "/app/company"
@@ -83,9 +90,6 @@ def test_staff_land_on_the_company_panel(client_for, public_tenant, email, landi
 def test_tenant_users_logging_in_on_the_public_host_land_logged_in_on_their_host(
     client_for, public_tenant, email, slug
 ):
-    from conftest import DEMO_PASSWORD
-    from tenants.models import Tenant
-
     tenant = Tenant.objects.get(slug=slug)
     client = client_for(public_tenant)
     client.post("/login/", {"username": email, "password": DEMO_PASSWORD})
@@ -110,8 +114,6 @@ def test_a_handoff_ticket_works_once_and_only_on_its_tenant(client_for, public_t
 
 
 def test_login_on_the_tenant_host_stays_on_it(client_for, acme):
-    from conftest import DEMO_PASSWORD
-
     client = client_for(acme)
     response = client.post("/login/", {"username": "user@acme.test", "password": DEMO_PASSWORD})
     assert client.get(response["Location"])["Location"] == "/app/dashboard"
@@ -124,14 +126,6 @@ def test_wrong_password_shows_a_form_error(client_for, acme):
 
 
 def test_expired_tickets_are_purged_and_fresh_ones_kept(acme):
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from accounts.handoff import handoff_create
-    from accounts.models import LoginHandoff, User
-    from accounts.tasks import purge_login_handoffs
-
     user = User.objects.get(email="admin@acme.test")
     handoff_create(user=user, tenant=acme)
     handoff_create(user=user, tenant=acme)

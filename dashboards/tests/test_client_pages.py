@@ -10,10 +10,19 @@ from django.db.models import Sum
 from django.test import Client
 from django_tenants.utils import tenant_context
 
+from accounts.models import User
+from accounts.roles import Role
+from accounts.services import membership_set, user_ensure
 from agents.models import TenantAgent
+from agents.selectors import tenant_agents
+from conftest import log_in_on
+from dashboards.client_views import client_overview
 from integrations.models import Integration
 from operations.models import Incident
 from operations.services import incident_open
+from tenants.lookup import forget_hosts
+from tenants.models import Plan
+from tenants.services import tenant_create
 from usage.models import AgentRequest, UsageDaily
 
 pytestmark = pytest.mark.django_db
@@ -80,12 +89,6 @@ def add_live_requests(tenant, count: int) -> None:
 
 @pytest.fixture
 def empty_co(db):
-    from accounts.roles import Role
-    from accounts.services import membership_set, user_ensure
-    from conftest import log_in_on
-    from tenants.models import Plan
-    from tenants.services import tenant_create
-
     tenant = tenant_create(slug="empty-co", name="Empty", plan=Plan.objects.get(code="starter"))
     user = user_ensure(email="admin@empty.test", name="Empty Admin")
     membership_set(user=user, tenant=tenant, role=Role.TENANT_ADMIN)
@@ -118,8 +121,6 @@ def test_usage_period_defaults_to_30_days_and_7d_differs_from_90d(client_for, ac
 
 
 def test_usage_agent_filter_counts_only_that_agent(client_for, acme):
-    from agents.selectors import tenant_agents
-
     code = tenant_agents(tenant=acme)[0].agent_type.code
     html = client_for(acme, USER).get("/app/dashboard/usage", {"period": "30d", "agent": code}).content.decode()
 
@@ -214,7 +215,6 @@ def test_overview_marks_a_limit_reached(client_for, acme):
     used = expected_requests(acme, today().replace(day=1))
     acme.plan.requests_per_month = max(used // 2, 1)
     acme.plan.save(update_fields=["requests_per_month"])
-    from tenants.lookup import forget_hosts
 
     forget_hosts(["acme.localhost"])
     html = client_for(acme, USER).get("/app/dashboard").content.decode()
@@ -224,9 +224,6 @@ def test_overview_marks_a_limit_reached(client_for, acme):
 
 
 def test_overview_of_a_suspended_tenant_says_so(rf, acme):
-    from accounts.models import User
-    from dashboards.client_views import client_overview
-
     request = rf.get("/app/dashboard")
     acme.status = "suspended"
     request.tenant, request.user, request.htmx = acme, User.objects.get(email=USER), False

@@ -9,9 +9,13 @@ import pytest
 from django.db import connection
 from django.db.models import F, Sum
 from django.test.utils import CaptureQueriesContext
+from django_tenants.utils import tenant_context
 
+from agents.models import TenantAgent
 from audit.models import OperationalEvent
+from integrations.models import Integration
 from operations.models import Incident
+from operations.services import incident_open
 from tenants.models import Plan, Tenant
 from usage.models import UsageDaily
 
@@ -63,8 +67,6 @@ def extra_tenants(count: int, status: str = "active", prefix: str = "extra") -> 
 
 @pytest.fixture
 def incident(acme):
-    from operations.services import incident_open
-
     incident, _ = incident_open(
         tenant=acme, dedupe_key="page-test", title="Page test", severity="warning", source="test"
     )
@@ -149,11 +151,6 @@ def test_tenants_list_queries_do_not_grow_with_tenants(client_for, public_tenant
 
 
 def test_tenant_detail_shows_usage_agents_integrations_and_incidents(client_for, public_tenant, acme, incident):
-    from django_tenants.utils import tenant_context
-
-    from agents.models import TenantAgent
-    from integrations.models import Integration
-
     response = client_for(public_tenant, SUPPORT).get(f"/app/company/tenants/{acme.pk}")
     html = response.content.decode()
     series = chart(html, "tenant-usage-90d")
@@ -245,8 +242,6 @@ def test_incident_actions_refuse_gets_and_foreign_back_urls(client_for, public_t
 
 
 def test_incidents_page_filters_and_paginates(client_for, public_tenant, acme, globex, incident):
-    from operations.services import incident_open
-
     for i in range(30):
         incident_open(tenant=globex, dedupe_key=f"bulk-{i}", title=f"Bulk {i}", severity="critical", source="test")
     client = client_for(public_tenant, SUPPORT)

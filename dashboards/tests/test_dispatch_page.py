@@ -2,7 +2,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django_tenants.utils import tenant_context
 
-from dispatch.models import DispatchRun, Lead
+from alquimista.celery import app
+from dispatch.models import DispatchDecision, DispatchRun, Lead
 
 pytestmark = pytest.mark.django_db
 
@@ -14,8 +15,6 @@ def no_demo_leads(acme):
 
 
 def test_admin_imports_leads_runs_a_dry_run_and_sees_decisions(client_for, acme, django_capture_on_commit_callbacks):
-    from alquimista.celery import app
-
     client = client_for(acme, "admin@acme.test")
     csv = b"name,email,email_opt_in,time_zone\nAna,ana@lead.test,yes,UTC\nBia,bia@lead.test,no,UTC\n"
     client.post("/app/dashboard/dispatch/import", {"file": SimpleUploadedFile("leads.csv", csv)})
@@ -65,8 +64,6 @@ def test_staff_toggle_dispatch_from_the_tenant_page(client_for, public_tenant, a
 
 
 def test_the_page_shows_why_a_run_failed_and_why_a_message_was_not_sent(client_for, acme):
-    from dispatch.models import DispatchDecision
-
     with tenant_context(acme):
         lead = Lead.objects.create(name="Ana", email="ana@lead.test")
         run = DispatchRun.objects.create(

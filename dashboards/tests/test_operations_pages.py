@@ -1,7 +1,13 @@
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django_tenants.utils import tenant_context
 
-from operations.commands_models import Command
-from tenants.models import ProvisioningRun
+from accounts.models import User
+from integrations.models import Integration
+from operations.commands import batch_create, command_create
+from operations.commands_models import Command, CommandBatch
+from tenants.models import Plan, ProvisioningRun, Tenant
 
 pytestmark = pytest.mark.django_db
 
@@ -103,8 +109,6 @@ def test_a_crafted_tenant_filter_is_a_form_error_not_a_500(client_for, public_te
 
 
 def test_crafted_numbers_in_the_command_and_batch_forms_are_form_errors(client_for, public_tenant, acme):
-    from operations.commands_models import CommandBatch
-
     client = client_for(public_tenant, "admin@alquimista.test")
     created = client.post("/app/company/commands/new", {"tenant_id": "²", "type": "HEALTH_CHECK"}, follow=True)
     assert created.status_code == 200 and b"tenant: choose a tenant." in created.content
@@ -122,12 +126,6 @@ def test_crafted_numbers_in_the_command_and_batch_forms_are_form_errors(client_f
 
 
 def test_support_cannot_cancel_or_retry_a_reset_token_command_from_the_panel(client_for, public_tenant, acme):
-    from django_tenants.utils import tenant_context
-
-    from accounts.models import User
-    from integrations.models import Integration
-    from operations.commands import command_create
-
     with tenant_context(acme):
         integration = Integration.objects.first()
     admin = User.objects.get(email="admin@alquimista.test")
@@ -155,9 +153,6 @@ def test_support_cannot_cancel_or_retry_a_reset_token_command_from_the_panel(cli
 
 
 def test_a_batch_selection_with_an_archived_tenant_names_it_in_the_panel(client_for, public_tenant, acme, globex):
-    from operations.commands_models import CommandBatch
-    from tenants.models import Tenant
-
     Tenant.objects.filter(pk=globex.pk).update(status="archived")
     response = client_for(public_tenant, "admin@alquimista.test").post(
         "/app/company/commands/batches",
@@ -186,13 +181,6 @@ def test_back_after_a_bad_command_only_goes_to_this_site(client_for, public_tena
 
 
 def test_batch_page_queries_do_not_grow_with_the_batch(client_for, public_tenant, acme, globex):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    from accounts.models import User
-    from operations.commands import batch_create
-    from tenants.models import Plan, Tenant
-
     admin = User.objects.get(email="admin@alquimista.test")
     client = client_for(public_tenant, "support@alquimista.test")
     small = batch_create(command_type="HEALTH_CHECK", tenants=[acme], parameters={}, concurrency=1, actor=admin)

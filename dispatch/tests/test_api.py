@@ -9,6 +9,7 @@ from django.db import connection
 from django_tenants.utils import tenant_context
 
 from dispatch.models import DispatchDecision, DispatchRun, Lead
+from tenants.models import Tenant
 
 pytestmark = pytest.mark.django_db
 
@@ -114,8 +115,6 @@ def test_the_dispatch_page_shows_an_unreadable_csv_as_a_form_error(acme, client_
 
 
 def test_the_dispatch_state_of_an_archived_tenant_is_a_409_not_a_500(client_for, public_tenant):
-    from tenants.models import Tenant
-
     initech = Tenant.objects.get(slug="initech")
     with connection.cursor() as cursor:  # what tenant_archive does (rolled back with the test)
         cursor.execute(f"DROP SCHEMA {connection.ops.quote_name(initech.schema_name)} CASCADE")

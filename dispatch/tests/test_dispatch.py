@@ -2,7 +2,9 @@
 standing in for the WhatsApp Cloud API. Flag off: they receive nothing. Flag on: once per lead."""
 
 import json
+import logging
 import threading
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -10,12 +12,17 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django_tenants.utils import tenant_context
 
+import dispatch.services
 from accounts.models import User
+from audit.models import OperationalEvent
 from conftest import free_port
-from dispatch.models import DispatchDecision, Lead, OutboundMessage
+from dispatch.models import DispatchDecision, DispatchRun, Lead, OutboundMessage
+from dispatch.outbox import reprocess_failed
 from dispatch.services import dispatch_flag_set, dispatch_run, dispatch_run_create
+from dispatch.tasks import dispatch_run_task
 from integrations.models import Integration
 from operations.commands import command_create, command_run
+from tenants.models import Tenant
 from tests.smtp_peer import Inbox, smtp_peer
 
 pytestmark = pytest.mark.django_db
@@ -66,8 +73,6 @@ def leads(acme):
 
 
 def run_dispatch(tenant, dry_run, capture):
-    from datetime import UTC, datetime
-
     admin = User.objects.get(email="admin@acme.test")
     with capture(execute=True):
         run = dispatch_run_create(tenant=tenant, actor=admin, dry_run=dry_run, batch_size=100)
@@ -198,8 +203,6 @@ def test_lead_api_rules_and_isolation(acme, globex, client_for):
 
 
 def test_only_internal_admins_set_the_tenant_flag_and_it_is_audited(acme, client_for, public_tenant):
-    from audit.models import OperationalEvent
-
     url = f"/api/internal/tenants/{acme.pk}/dispatch"
     assert (
         client_for(public_tenant, "support@alquimista.test")
@@ -221,8 +224,6 @@ def test_only_internal_admins_set_the_tenant_flag_and_it_is_audited(acme, client
 
 
 def test_dispatch_log_line_has_no_contact_details(acme, leads, caplog, django_capture_on_commit_callbacks):
-    import logging
-
     caplog.set_level(logging.INFO)
     run_dispatch(acme, dry_run=True, capture=django_capture_on_commit_callbacks)
     lines = [r.msg for r in caplog.records if isinstance(r.msg, dict) and r.msg.get("event") == "dispatch_decision"]
@@ -238,7 +239,6 @@ def test_batch_size_is_validated(acme):
 
 def queue_without_delivering(tenant, capture):
     """A real run with dispatch enabled, its delivery tasks held back; returns them to run later."""
-    from datetime import UTC, datetime
 
     admin = User.objects.get(email="admin@acme.test")
     with capture(execute=False):  # the run task is not started: the run happens below, its deliveries held
@@ -274,7 +274,6 @@ def test_a_message_queued_before_the_flag_is_cleared_is_not_sent(
             sorted(DispatchDecision.objects.exclude(channel="none").values_list("sent", "error")) == [(False, held)] * 3
         )
         # REPROCESS_QUEUE does not re-drive them while dispatch stays off
-        from dispatch.outbox import reprocess_failed
 
         assert reprocess_failed(channel=None, since=None) == {
             "requeued": 0,
@@ -287,8 +286,6 @@ def test_a_message_queued_before_the_flag_is_cleared_is_not_sent(
 def test_a_suspended_tenant_sends_nothing_and_its_runs_are_refused(
     acme, leads, smtp, whatsapp, eager, settings, django_capture_on_commit_callbacks
 ):
-    from tenants.models import Tenant
-
     settings.DISPATCH_ENABLED = True
     dispatch_flag_set(tenant=acme, enabled=True, actor=User.objects.get(email="admin@alquimista.test"))
     deliveries = queue_without_delivering(acme, django_capture_on_commit_callbacks)
@@ -300,14 +297,11 @@ def test_a_suspended_tenant_sends_nothing_and_its_runs_are_refused(
     Tenant.objects.filter(pk=acme.pk).update(status="suspended")
     for deliver_later in deliveries:
         deliver_later()
-    from dispatch.tasks import dispatch_run_task
 
     dispatch_run_task.delay(acme.schema_name, pending.pk)
 
     assert smtp.messages == [] and whatsapp == []
     with tenant_context(acme):
-        from dispatch.models import DispatchRun
-
         assert set(OutboundMessage.objects.values_list("status", "last_error")) == {
             ("failed", "Not sent: tenant is suspended.")
         }
@@ -329,8 +323,6 @@ class RefusingInbox(Inbox):
 def test_a_failed_send_stores_and_logs_no_contact_details(
     acme, leads, eager, settings, caplog, django_capture_on_commit_callbacks
 ):
-    import logging
-
     caplog.set_level(logging.DEBUG)
     settings.DISPATCH_ENABLED = True
     settings.WHATSAPP_API_BASE_URL = f"http://127.0.0.1:{free_port()}"  # nobody listens
@@ -359,8 +351,6 @@ def test_a_failed_send_stores_and_logs_no_contact_details(
 
 
 def dry_run_of(tenant, batch_size, capture):
-    from datetime import UTC, datetime
-
     with capture(execute=False):  # the task is not started; the run happens here, at a fixed time
         run = dispatch_run_create(
             tenant=tenant, actor=User.objects.get(email="admin@acme.test"), dry_run=True, batch_size=batch_size
@@ -375,8 +365,6 @@ def dry_run_of(tenant, batch_size, capture):
 def test_never_contacted_leads_come_before_cooled_down_ones_and_do_not_contact_last(
     acme, django_capture_on_commit_callbacks
 ):
-    from datetime import UTC, datetime
-
     with tenant_context(acme):
         Lead.objects.all().delete()
         Integration.objects.filter(kind="email").update(status="ok")
@@ -402,10 +390,6 @@ def test_never_contacted_leads_come_before_cooled_down_ones_and_do_not_contact_l
 def test_a_run_that_raises_is_marked_failed_and_a_redelivered_task_does_nothing(
     acme, leads, eager, monkeypatch, django_capture_on_commit_callbacks
 ):
-    import dispatch.services
-    from dispatch.models import DispatchRun
-    from dispatch.tasks import dispatch_run_task
-
     real_render = dispatch.services.render
 
     def render_failing_for_eve(channel, lead):
@@ -462,8 +446,6 @@ def test_a_dry_run_on_demand_sends_nothing_while_dispatch_is_enabled(
 def test_the_hourly_rate_limit_counts_the_last_hour_and_the_runs_own_sends(
     acme, settings, django_capture_on_commit_callbacks
 ):
-    from datetime import UTC, datetime
-
     settings.DISPATCH_RATE_PER_HOUR = 3
     with tenant_context(acme):
         Lead.objects.all().delete()

@@ -5,6 +5,7 @@ Not in test_dispatch.py: its rows must be committed for the second connection to
 
 import threading
 
+from django.db import connection, transaction
 from django_tenants.utils import tenant_context
 
 from dispatch.models import Lead, OutboundMessage
@@ -26,8 +27,6 @@ def test_a_message_another_worker_is_sending_is_skipped_not_sent_twice(transacti
     locked, release = threading.Event(), threading.Event()
 
     def first_worker():
-        from django.db import connection, transaction
-
         try:
             with tenant_context(acme), transaction.atomic():
                 OutboundMessage.objects.select_for_update().get(pk=message.pk)

@@ -7,12 +7,14 @@ from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from accounts.models import User
+from alquimista.celery import app
 from conftest import broker_take
 from dispatch.models import DispatchRun, Lead, OutboundMessage
 from dispatch.outbox import deliver, stale_work_requeue
 from dispatch.services import dispatch_flag_set, dispatch_run, dispatch_run_create
 from dispatch.tasks import requeue_all
 from integrations.models import Integration
+from tenants.models import Tenant
 
 pytestmark = pytest.mark.django_db
 AFTERNOON = datetime(2026, 11, 22, 14, tzinfo=UTC)  # inside the lead's contact hours
@@ -57,9 +59,6 @@ def test_a_lost_run_and_a_lost_delivery_are_sent_again_and_the_lead_gets_one_ema
 
 
 def test_the_sweep_visits_every_tenant_but_archived_ones_and_is_scheduled(acme, globex):
-    from alquimista.celery import app
-    from tenants.models import Tenant
-
     broker_take("dispatch.run")  # other tests' leftovers
     an_hour_ago = timezone.now() - timedelta(hours=1)
     runs = {}

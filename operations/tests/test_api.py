@@ -3,12 +3,27 @@ import io
 from datetime import timedelta
 
 import pytest
+import redis
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
+from accounts.models import User
+from agents.models import TenantAgent
+from alquimista.celery import app
 from audit.models import OperationalEvent
+from audit.services import event_record
+from conftest import free_port
 from integrations.models import Integration
+from operations.commands import command_run
 from operations.commands_models import Command
+from operations.models import Incident
+from operations.services import incident_open, incident_transition
+from operations.tasks import reap_commands
+from tenants.models import Tenant
 
 pytestmark = pytest.mark.django_db
 
@@ -180,8 +195,6 @@ def test_support_cannot_cancel_or_retry_a_reset_token_command_and_nothing_change
 
 
 def test_an_idempotency_key_reused_for_a_different_request_is_409_naming_it(staff, acme, globex):
-    from agents.models import TenantAgent
-
     with tenant_context(acme):
         agents = list(TenantAgent.objects.order_by("pk").values_list("pk", flat=True)[:2])
     url = "/api/internal/operations/commands"
@@ -230,8 +243,6 @@ def test_an_idempotency_key_reused_for_a_different_request_is_409_naming_it(staf
 @pytest.fixture
 def broker(settings):
     """Lets a test take the Celery broker down (publish to a port nobody listens on) and bring it back."""
-    from alquimista.celery import app
-    from conftest import free_port
 
     real = app.conf.broker_url
 
@@ -252,8 +263,6 @@ def broker(settings):
 
 def take_run_messages(command_id) -> int:
     """Removes this command's run messages from the test broker's queue; how many there were."""
-    import redis
-    from django.conf import settings
 
     queue = redis.Redis.from_url(settings.CELERY_BROKER_URL)
     found = [raw for raw in queue.lrange("celery", 0, -1) if str(command_id).encode() in raw]
@@ -265,9 +274,6 @@ def take_run_messages(command_id) -> int:
 def test_broker_down_on_create_is_201_and_the_reaper_sends_the_command_later(
     staff, acme, broker, django_capture_on_commit_callbacks
 ):
-    from operations.commands import command_run
-    from operations.tasks import reap_commands
-
     broker.down()
     with django_capture_on_commit_callbacks(execute=True):
         response = post(
@@ -291,8 +297,6 @@ def test_broker_down_on_create_is_201_and_the_reaper_sends_the_command_later(
 
 
 def test_a_batch_by_filter_skips_tenants_that_cannot_run_and_a_selection_names_them(staff, acme, globex):
-    from tenants.models import Tenant
-
     growth = acme.plan
     Tenant.objects.filter(pk=globex.pk).update(status="archived", plan=growth)
     Tenant.objects.filter(slug="initech").update(status="provisioning", plan=growth)
@@ -320,8 +324,6 @@ def test_a_batch_by_filter_skips_tenants_that_cannot_run_and_a_selection_names_t
 
 
 def many_commands(tenants, actors, number):
-    from django.contrib.auth import get_user_model
-
     users = [get_user_model().objects.get(email=f"{actor}@alquimista.test") for actor in actors]
     for index in range(number):
         Command.objects.create(
@@ -333,9 +335,6 @@ def many_commands(tenants, actors, number):
 
 
 def count_queries(client, path, params=None):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
     with CaptureQueriesContext(connection) as captured:
         response = client.get(path, params or {})
     assert response.status_code == 200
@@ -356,9 +355,6 @@ def test_command_list_queries_do_not_grow_with_the_list(staff, acme, globex):
 
 
 def test_event_list_queries_do_not_grow_with_the_list(staff, acme, globex):
-    from accounts.models import User
-    from audit.services import event_record
-
     client = staff["support"]
     event_record(action="test.list", tenant=acme)
     client.get("/api/internal/events")
@@ -375,10 +371,6 @@ def test_event_list_queries_do_not_grow_with_the_list(staff, acme, globex):
 
 
 def test_incident_list_queries_do_not_grow_with_the_list(staff, acme, globex):
-    from accounts.models import User
-    from operations.models import Incident
-    from operations.services import incident_open, incident_transition
-
     client = staff["support"]
     incident_open(tenant=acme, dedupe_key="list-first", title="First", severity="info", source="t")
     client.get("/api/internal/incidents")

@@ -1,9 +1,16 @@
+import csv
+import io
+import json
+
 import pytest
 from django.db import DatabaseError, connection, transaction
 
 from accounts.models import User
 from audit.models import OperationalEvent
 from audit.services import event_record
+from operations.models import Incident
+from operations.services import incident_open
+from tenants.models import Tenant
 
 pytestmark = pytest.mark.django_db
 
@@ -56,11 +63,6 @@ def test_the_audit_log_cannot_be_truncated(acme):
 
 
 def test_deleting_the_tenant_keeps_which_tenant_it_was_in_api_csv_and_page(client_for, public_tenant):
-    import csv
-    import io
-
-    from tenants.models import Tenant
-
     gone = Tenant.objects.create(schema_name="gone_co", slug="gone-co", name="Gone Co", status="archived")
     event = event_record(action="tenant.archived", tenant=gone, after={"status": "archived"})
     assert event.tenant_slug == "gone-co"
@@ -79,10 +81,6 @@ def test_deleting_the_tenant_keeps_which_tenant_it_was_in_api_csv_and_page(clien
 
 
 def test_events_csv_writes_before_and_after_as_json(client_for, public_tenant, acme):
-    import csv
-    import io
-    import json
-
     event_record(action="test.csv", tenant=acme, before={"status": "open", "n": 1}, after={"ok": True, "x": None})
     event_record(action="test.csv", tenant=acme)
 
@@ -98,9 +96,6 @@ def test_events_csv_writes_before_and_after_as_json(client_for, public_tenant, a
 
 
 def test_incident_status_is_read_only_in_the_django_admin(client_for, public_tenant, acme):
-    from operations.models import Incident
-    from operations.services import incident_open
-
     incident, _ = incident_open(tenant=acme, dedupe_key="admin-test", title="Slow", severity="warning", source="test")
     client = client_for(public_tenant, "admin@alquimista.test")
     url = f"/admin/operations/incident/{incident.pk}/change/"

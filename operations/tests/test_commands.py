@@ -4,12 +4,14 @@ from datetime import timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import F
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from accounts.models import User
 from agents.models import TenantAgent
 from audit.models import OperationalEvent
+from dispatch.models import Lead, OutboundMessage
 from integrations.models import Integration
 from operations.commands import (
     batch_create,
@@ -22,8 +24,11 @@ from operations.commands import (
     command_start,
     commands_purge,
     commands_reap,
+    commands_requeue,
 )
 from operations.commands_models import Command
+from operations.handlers.restart_agent import restart_agent
+from tenants.models import Tenant
 from vault import get_secret_store
 
 pytestmark = pytest.mark.django_db
@@ -236,8 +241,6 @@ def test_old_commands_are_purged_but_their_audit_events_stay(acme, admin):
 
 
 def test_a_batch_runs_one_command_per_tenant_at_most_n_at_once(acme, globex, admin, django_capture_on_commit_callbacks):
-    from tenants.models import Tenant
-
     tenants = Tenant.objects.customers().order_by("name")
     with django_capture_on_commit_callbacks() as queued:
         batch = batch_create(command_type="HEALTH_CHECK", tenants=tenants, parameters={}, concurrency=2, actor=admin)
@@ -254,8 +257,6 @@ def test_a_batch_runs_one_command_per_tenant_at_most_n_at_once(acme, globex, adm
 def test_cancelling_a_batch_command_that_was_never_queued_starts_no_other(
     acme, globex, admin, django_capture_on_commit_callbacks
 ):
-    from tenants.models import Tenant
-
     tenants = Tenant.objects.customers().order_by("name")
     batch = batch_create(command_type="HEALTH_CHECK", tenants=tenants, parameters={}, concurrency=1, actor=admin)
     first, second, third = batch.commands.order_by("created_at")
@@ -274,10 +275,6 @@ def test_cancelling_a_batch_command_that_was_never_queued_starts_no_other(
 
 
 def test_restart_count_keeps_a_restart_that_finished_while_this_one_ran(acme, admin):
-    from django.db.models import F
-
-    from operations.handlers.restart_agent import restart_agent
-
     with tenant_context(acme):
         agent = TenantAgent.objects.order_by("pk").first()
         TenantAgent.objects.filter(pk=agent.pk).update(status="active", restart_count=4)
@@ -347,8 +344,6 @@ def test_a_pending_command_cannot_be_retried(acme, admin):
 
 
 def test_the_reaper_leaves_a_pending_command_that_is_not_stale(acme, admin, django_capture_on_commit_callbacks):
-    from operations.commands import commands_requeue
-
     command, _ = command_create(tenant=acme, command_type="HEALTH_CHECK", actor=admin)
     # Old, but queued just now: waiting for a worker, not lost.
     Command.objects.filter(pk=command.pk).update(created_at=timezone.now() - timedelta(days=1))
@@ -362,9 +357,6 @@ def test_the_reaper_leaves_a_pending_command_that_is_not_stale(acme, admin, djan
 def test_reprocess_queue_reports_exact_counts_and_nothing_on_a_second_run(
     acme, admin, django_capture_on_commit_callbacks, settings
 ):
-    from dispatch.models import Lead, OutboundMessage
-    from tenants.models import Tenant
-
     settings.DISPATCH_ENABLED = True  # the outbox is re-driven only for a tenant that may send
     Tenant.objects.filter(pk=acme.pk).update(settings={**acme.settings, "dispatch_enabled": True})
     acme.refresh_from_db()

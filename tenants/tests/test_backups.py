@@ -1,5 +1,6 @@
 """Backup and restore: row-for-row restores (schema and public rows), failures that change nothing, audit."""
 
+import json
 import re
 from datetime import date, timedelta
 from decimal import Decimal
@@ -11,13 +12,19 @@ from django.db import connection
 from django.utils import timezone
 from django_tenants.utils import schema_exists, tenant_context
 
+from accounts.models import User
+from agents.models import AgentType
 from audit.models import OperationalEvent
+from integrations.models import Integration
 from operations.models import Incident
 from tenants import backups
 from tenants.backups import backup_all, backup_tenant, restore_tenant
-from tenants.models import Backup, Domain, Tenant
+from tenants.lifecycle import tenant_archive
+from tenants.models import Backup, Domain, ProvisioningRun, Tenant
+from tenants.provisioning import provisioning_request, provisioning_run
 from usage.latency import BUCKET_COUNT
 from usage.models import UsageDaily
+from vault import get_secret_store
 
 
 def rows_of(tenant) -> dict:
@@ -48,8 +55,6 @@ def public_rows_of(tenant, *, with_ids: bool = True) -> dict:
 @pytest.fixture
 def initech_with_public_rows(transactional_db_free):
     """initech with two days of roll-ups and two incidents, committed; all of it removed afterwards."""
-    from accounts.models import User
-    from agents.models import AgentType
 
     initech = Tenant.objects.get(slug="initech")
     kept = {
@@ -192,10 +197,6 @@ def test_restore_refuses_a_full_backup_and_a_slug_that_is_not_a_string():
 @pytest.fixture
 def disposable_tenant(transactional_db_free):
     """A tenant provisioned for real (committed): pg_dump only sees committed schemas. Removed afterwards."""
-    from accounts.models import User
-    from tenants.models import ProvisioningRun
-    from tenants.provisioning import provisioning_request, provisioning_run
-    from vault import get_secret_store
 
     run = provisioning_run(
         provisioning_request(
@@ -216,10 +217,6 @@ def disposable_tenant(transactional_db_free):
 
 
 def test_archive_takes_a_final_backup_then_drops_the_schema_and_is_audited(disposable_tenant, tmp_path, settings):
-    from accounts.models import User
-    from integrations.models import Integration
-    from tenants.lifecycle import tenant_archive
-
     settings.BACKUP_DIR = str(tmp_path)
     admin = User.objects.get(email="admin@alquimista.test")
     with tenant_context(disposable_tenant):
@@ -248,8 +245,6 @@ def test_archive_takes_a_final_backup_then_drops_the_schema_and_is_audited(dispo
 
 @pytest.mark.django_db
 def test_restore_refuses_to_run_inside_a_transaction_rather_than_hang(tmp_path):
-    import json
-
     dump = tmp_path / "initech.dump"
     dump.write_bytes(b"PGDMP")
     rows = [{"model": "tenants.tenant", "pk": 1, "fields": {"schema_name": "initech"}}]

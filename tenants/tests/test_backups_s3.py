@@ -1,6 +1,9 @@
 """Backups into an S3 bucket through boto3, against moto's server on loopback."""
 
+from datetime import timedelta
+
 import boto3
+from django.utils import timezone
 
 from tenants.backups import backup_all, backup_tenant, backups_expire, restore_tenant
 from tenants.models import Backup, Tenant
@@ -22,10 +25,6 @@ def test_backups_go_to_s3_verify_restore_and_expire(transactional_db_free, moto_
         assert full.location.startswith("s3://alquimista-backups/full/") and full.verified and full.entries > 0
         assert [key.rsplit(".", 1)[-1] for key in keys if key.startswith("tenants/initech/")] == ["dump", "json"]
         assert restore_tenant(backup=tenant).slug == "initech"  # fetched back from S3
-
-        from datetime import timedelta
-
-        from django.utils import timezone
 
         Backup.objects.filter(pk=full.pk).update(
             created_at=timezone.now() - timedelta(days=settings.BACKUP_RETENTION_DAYS + 1)

@@ -1,9 +1,13 @@
+import os
+import subprocess
+import sys
 import time
 import uuid
 
 from django.core.cache import cache
 from django_tenants.utils import schema_context
 
+from conftest import ROOT
 from tenants.tasks import tenant_ping
 
 
@@ -31,12 +35,6 @@ def test_tasks_for_unknown_or_inactive_tenants_are_skipped(transactional_db_free
 
 
 def test_the_nightly_backup_runs_at_backup_hour_utc():
-    import os
-    import subprocess
-    import sys
-
-    from conftest import ROOT
-
     show = (
         "from alquimista.celery import app; print(sorted(app.conf.beat_schedule['backup-database']['schedule'].hour))"
     )

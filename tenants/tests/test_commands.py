@@ -1,5 +1,6 @@
 """The lifecycle's management commands call the same services as the panel and the API."""
 
+from io import StringIO
 from pathlib import Path
 
 import pytest
@@ -8,14 +9,13 @@ from django.db import connection
 from django_tenants.utils import tenant_context
 
 from audit.models import OperationalEvent
-from tenants.models import Backup, SecretRotation, Tenant
+from integrations.models import Integration
+from tenants.models import Backup, ProvisioningRun, SecretRotation, Tenant
 from tenants.provisioning import provisioning_request, provisioning_run, secret_names
 from vault import get_secret_store
 
 
 def run_command(*args) -> str:
-    from io import StringIO
-
     out = StringIO()
     call_command(*args, stdout=out)
     return out.getvalue()
@@ -46,8 +46,6 @@ def test_provision_tenant_runs_every_step_and_keeps_the_handover_contacts():
 
 @pytest.mark.django_db
 def test_provision_tenant_refuses_a_malformed_contact_and_creates_nothing():
-    from tenants.models import ProvisioningRun
-
     with pytest.raises(CommandError, match="contacts: Contact 2: enter a valid e-mail address"):
         run_command(
             "provision_tenant",
@@ -127,8 +125,6 @@ def test_backup_all_command_dumps_the_whole_database(backups_cleaned):
 
 
 def test_restore_tenant_command_puts_the_rows_back(backups_cleaned):
-    from integrations.models import Integration
-
     initech = Tenant.objects.get(slug="initech")
     with tenant_context(initech):
         names = sorted(Integration.objects.values_list("name", flat=True))

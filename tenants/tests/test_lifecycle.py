@@ -1,20 +1,29 @@
 """Provisioning runs, rollback at every step, races, rotation, suspension, backup and restore."""
 
+import socket
+import threading
+from datetime import timedelta
+
 import psycopg
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
-from django.db import connection
+from django.core.management import CommandError, call_command
+from django.db import connection, connections
 from django.test import Client
+from django.utils import timezone
 from django_tenants.utils import schema_exists, tenant_context
 
 from accounts.models import Membership, User
+from agents.models import TenantAgent
 from audit.models import OperationalEvent
-from tenants import provisioning
+from tenants import lifecycle, provisioning
 from tenants.lifecycle import credential_rotate, tenant_transition
-from tenants.models import Domain, SecretRotation, Tenant
-from tenants.provisioning import STEP_NAMES, provisioning_request, provisioning_run, secret_names
+from tenants.models import Domain, ProvisioningRun, SecretRotation, Tenant
+from tenants.provisioning import STEP_NAMES, provisioning_reap, provisioning_request, provisioning_run, secret_names
+from tenants.tasks import owner_set_password_email, rotate_credentials_task
 from vault import get_secret_store
+from vault.models import SecretVersion
 
 REQUEST = dict(
     slug="umbrella",
@@ -34,8 +43,6 @@ def no_trace(slug: str) -> None:
 
 
 def closed_port() -> int:
-    import socket
-
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]  # nothing listens there once the socket is closed
@@ -55,8 +62,6 @@ def test_provisioning_end_to_end(django_capture_on_commit_callbacks, eager):
     tenant = Tenant.objects.get(slug="umbrella")
     assert tenant.status == "active" and tenant.settings["createdBy"]["email"] == "admin@alquimista.test"
     with tenant_context(tenant):
-        from agents.models import TenantAgent
-
         assert sorted(TenantAgent.objects.values_list("agent_type__code", flat=True)) == [
             "email-nurture",
             "whatsapp-sdr",
@@ -107,8 +112,6 @@ def test_a_failure_at_any_step_leaves_no_trace(monkeypatch, failing):
     ],
 )
 def test_bad_requests_are_field_errors_and_nothing_is_created(overrides, field):
-    from tenants.models import ProvisioningRun
-
     before = ProvisioningRun.objects.count()
     with pytest.raises(ValidationError) as error:
         provisioning_request(**{**REQUEST, **overrides})
@@ -160,8 +163,6 @@ def test_smtp_down_at_the_end_of_a_run_keeps_the_tenant_and_the_mail_is_retried(
     assert Membership.objects.get(tenant=tenant, user__email="alice@umbrella.test").role == "TENANT_ADMIN"
     assert len(get_secret_store().list(tags={"tenant": "umbrella"})) == 3
 
-    from tenants.tasks import owner_set_password_email
-
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"  # SMTP is back: the retry delivers
     owner = User.objects.get(email="alice@umbrella.test")
     assert owner_set_password_email.apply(args=[owner.pk, tenant.pk]).get() is True
@@ -211,13 +212,6 @@ def test_rotating_the_owner_password_stops_the_old_one_and_keeps_history_without
 
 @pytest.mark.django_db
 def test_scheduled_rotation_rotates_old_platform_keys_only_and_leaves_the_owner_password_alone(settings):
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from tenants.tasks import rotate_credentials_task
-    from vault.models import SecretVersion
-
     run = provisioning_run(provisioning_request(**REQUEST).pk)
     owner = User.objects.get(email="alice@umbrella.test")
     owner.set_password("chosen-by-alice-1")
@@ -274,8 +268,6 @@ def test_suspended_tenant_pages_api_and_ingestion_are_closed_until_resumed(clien
 
 
 def test_audit_isolation_command_passes_and_catches_a_leak(transactional_db_free):
-    from django.core.management import CommandError, call_command
-
     call_command("audit_isolation")
     with connection.cursor() as cursor:
         cursor.execute("CREATE TABLE public.integrations_integration (id int)")
@@ -288,12 +280,6 @@ def test_audit_isolation_command_passes_and_catches_a_leak(transactional_db_free
 
 
 def test_a_real_slug_race_one_run_wins_the_other_fails_cleanly(transactional_db_free):
-    import threading
-
-    from django.db import connections
-
-    from tenants.models import ProvisioningRun
-
     runs = [provisioning_request(**REQUEST).pk, provisioning_request(**REQUEST).pk]
     start, results = threading.Barrier(2), {}
 
@@ -341,13 +327,6 @@ def test_a_real_slug_race_one_run_wins_the_other_fails_cleanly(transactional_db_
 
 @pytest.mark.django_db
 def test_the_reaper_finds_a_tenant_the_dead_run_created_but_had_not_noted_yet():
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from tenants.models import ProvisioningRun
-    from tenants.provisioning import provisioning_reap
-
     run = provisioning_request(**REQUEST)
     ProvisioningRun.objects.filter(pk=run.pk).update(status="running", started_at=timezone.now() - timedelta(hours=1))
     run.refresh_from_db()
@@ -361,13 +340,6 @@ def test_the_reaper_finds_a_tenant_the_dead_run_created_but_had_not_noted_yet():
 
 @pytest.mark.django_db
 def test_scheduled_rotation_goes_on_when_one_secret_fails(settings, monkeypatch):
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from tenants import lifecycle
-    from vault.models import SecretVersion
-
     provisioning_run(provisioning_request(**REQUEST).pk)
     SecretVersion.objects.filter(name__startswith="tenant/umbrella/").update(
         created_at=timezone.now() - timedelta(days=settings.CREDENTIAL_ROTATION_DAYS + 1)

@@ -1,7 +1,12 @@
-import pytest
+from datetime import timedelta
 
-from tenants.models import ProvisioningRun, Tenant
-from tenants.provisioning import provisioning_run
+import pytest
+from django.utils import timezone
+
+from audit.models import OperationalEvent
+from conftest import broker_take
+from tenants.models import Backup, ProvisioningRun, Tenant
+from tenants.provisioning import provisioning_requeue, provisioning_run
 
 pytestmark = pytest.mark.django_db
 
@@ -64,8 +69,6 @@ def test_suspend_and_resume_through_the_api(client_for, public_tenant, acme):
 
 
 def test_a_reason_that_is_not_text_is_a_400_naming_it_and_nothing_changes(client_for, public_tenant, acme):
-    from audit.models import OperationalEvent
-
     admin = client_for(public_tenant, "admin@alquimista.test")
     for reason in (42, ["unpaid"], {"why": "unpaid"}):
         response = post(admin, f"/api/internal/tenants/{acme.pk}/suspend", {"reason": reason})
@@ -76,8 +79,6 @@ def test_a_reason_that_is_not_text_is_a_400_naming_it_and_nothing_changes(client
 
 
 def test_a_json_list_as_the_body_of_any_lifecycle_post_is_a_400(client_for, public_tenant, acme):
-    from tenants.models import Backup
-
     admin = client_for(public_tenant, "admin@alquimista.test")
     backup = Backup.objects.create(kind=Backup.Kind.TENANT, tenant_slug="acme", location="/nowhere/acme.dump")
     before = Backup.objects.count()
@@ -99,8 +100,6 @@ def test_a_json_list_as_the_body_of_any_lifecycle_post_is_a_400(client_for, publ
 
 
 def test_a_restore_slug_that_is_not_a_string_is_a_400_naming_it(client_for, public_tenant):
-    from tenants.models import Backup
-
     admin = client_for(public_tenant, "admin@alquimista.test")
     backup = Backup.objects.create(kind=Backup.Kind.TENANT, tenant_slug="acme", location="/nowhere/acme.dump")
     for slug in (["acme-copy"], 7, False, {}):
@@ -112,13 +111,6 @@ def test_a_restore_slug_that_is_not_a_string_is_a_400_naming_it(client_for, publ
 def test_a_run_whose_message_was_lost_to_a_broker_outage_is_sent_again(
     client_for, public_tenant, broker_down, settings, django_capture_on_commit_callbacks
 ):
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from conftest import broker_take
-    from tenants.provisioning import provisioning_requeue
-
     broker_take("tenants.provision")  # other tests' leftovers
     admin = client_for(public_tenant, "admin@alquimista.test")
     with django_capture_on_commit_callbacks(execute=True):

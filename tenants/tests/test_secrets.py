@@ -1,6 +1,7 @@
 """The secret store's contract, run against both backends: local (PostgreSQL) and aws (moto_server)."""
 
 import logging
+import pickle
 
 import pytest
 from cryptography.fernet import Fernet
@@ -111,8 +112,6 @@ def test_values_never_reach_logs_reprs_or_errors(store, caplog, capsys):
 
 
 def test_secret_value_cannot_be_pickled_into_a_cache():
-    import pickle
-
     with pytest.raises(TypeError):
         pickle.dumps(SecretValue(VALUE))
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import psycopg
 import pytest
 from django.conf import settings
+from playwright.sync_api import sync_playwright
 
 from conftest import ROOT, VENV_BIN, free_port, wait_for_port
 from core.databases import drop_database
@@ -146,8 +147,6 @@ def live_stack(oidc_provider_factory, tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def browser():
-    from playwright.sync_api import sync_playwright
-
     if not os.path.exists(CHROMIUM):
         pytest.fail(f"Chromium not found at {CHROMIUM}: run `make test` (it installs Debian's chromium)")
     with sync_playwright() as playwright:

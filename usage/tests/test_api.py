@@ -5,11 +5,18 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.db.models import F, Sum
 from django.test import Client
+from django.urls import URLPattern
 from django_tenants.utils import tenant_context
+from drf_spectacular.generators import SchemaGenerator
 
 from accounts.api_keys import api_key_create
+from accounts.models import ApiKey
+from alquimista.urls_tenant import urlpatterns
 from audit.models import OperationalEvent
+from dispatch.models import Lead
+from integrations.models import Integration
 from operations.models import Incident
+from tenants.models import Plan, Tenant
 from usage.models import AgentRequest, UsageDaily
 from usage.selectors import utc_today
 
@@ -179,8 +186,6 @@ def test_integrations_never_show_secret_references(client_for, acme):
 
 
 def test_internal_tenant_list_query_count_does_not_grow(client_for, public_tenant, django_assert_max_num_queries):
-    from tenants.models import Plan, Tenant
-
     client = client_for(public_tenant, "support@alquimista.test")
     with django_assert_max_num_queries(12) as few:
         client.get("/api/internal/tenants")
@@ -291,9 +296,6 @@ def test_ascii_page_size_and_tenant_id_still_work(client_for, public_tenant, acm
 
 def tenant_api_paths(ids: dict) -> list[str]:
     """Every /api/tenant endpoint of the tenant URLconf, integer parameters filled from `ids`."""
-    from django.urls import URLPattern
-
-    from alquimista.urls_tenant import urlpatterns
 
     paths = []
     for pattern in urlpatterns:
@@ -306,10 +308,6 @@ def tenant_api_paths(ids: dict) -> list[str]:
 
 
 def test_a_read_key_of_tenant_a_gets_nothing_of_tenant_b_on_any_endpoint(acme, globex):
-    from accounts.models import ApiKey
-    from dispatch.models import Lead
-    from integrations.models import Integration
-
     with tenant_context(globex):
         lead = Lead.objects.order_by("pk").first()
         secrets_of_b = [
@@ -342,8 +340,6 @@ def test_a_read_key_of_tenant_a_gets_nothing_of_tenant_b_on_any_endpoint(acme, g
 
 
 def test_openapi_documents_the_tenant_lists_as_paginated():
-    from drf_spectacular.generators import SchemaGenerator
-
     schema = SchemaGenerator(urlconf="alquimista.urls_tenant").get_schema(request=None, public=True)
     for path, component in (
         ("/api/tenant/agents", "PaginatedTenantAgentList"),

@@ -12,14 +12,22 @@ from django.core.management import call_command
 from django.db import connection
 from django_tenants.utils import tenant_context
 
+from accounts.models import User
+from accounts.roles import Role
+from accounts.services import membership_set, user_ensure
 from agents.models import TenantAgent
 from integrations.models import Integration
+from operations.commands import command_create, command_run
 from operations.models import Incident
+from tenants.models import Plan
 from tests.smtp_peer import Inbox, smtp_peer
+from usage.health import integration_health_check
 from usage.latency import bucket_of
-from usage.models import AgentRequest, UsageDaily
+from usage.models import AgentRequest, UsageDaily, UsageDirtyDay
 from usage.retention import raw_requests_purge
-from usage.rollup import rollup_tenant
+from usage.rollup import dirty_days_mark, rollup_tenant
+from usage.selectors import utc_today
+from usage.tasks import quota_mail_task
 
 pytestmark = pytest.mark.django_db
 DAY = date(2026, 11, 10)
@@ -225,7 +233,6 @@ def flaky_smtp(settings):
 
 def tiny_plan_give(tenant) -> None:
     """Put `tenant` on a plan of 100 requests a month (rolled back with the test)."""
-    from tenants.models import Plan
 
     tenant.plan = Plan.objects.create(
         code="tiny",
@@ -242,8 +249,6 @@ def tiny_plan_give(tenant) -> None:
 
 def quota_used_up(tenant, agent_types) -> None:
     """`tenant` on the tiny plan with boss@fresh.test as its admin and all 100 requests used on DAY."""
-    from accounts.roles import Role
-    from accounts.services import membership_set, user_ensure
 
     tiny_plan_give(tenant)
     membership_set(user=user_ensure(email="boss@fresh.test"), tenant=tenant, role=Role.TENANT_ADMIN)
@@ -258,9 +263,6 @@ def quota_used_up(tenant, agent_types) -> None:
 def test_quota_thresholds_open_one_incident_each_and_mail_the_admins(
     fresh_tenant, agent_types, flaky_smtp, eager, django_capture_on_commit_callbacks
 ):
-    from accounts.roles import Role
-    from accounts.services import membership_set, user_ensure
-
     quota_used_up(fresh_tenant, agent_types)
     membership_set(user=user_ensure(email="staff@fresh.test"), tenant=fresh_tenant, role=Role.TENANT_USER)
     with django_capture_on_commit_callbacks(execute=True):
@@ -280,7 +282,6 @@ def test_quota_thresholds_open_one_incident_each_and_mail_the_admins(
         f"[Alquimista] Fresh Co: {threshold}% of the monthly requests limit reached (2026-11)"
         for threshold in (100, 80, 90)
     ]
-    from usage.tasks import quota_mail_task
 
     assert quota_mail_task.delay(Incident.objects.filter(tenant=fresh_tenant, source="quota").first().pk).get() == 0
     assert len(flaky_smtp.messages) == 3  # a second delivery of the task sends nothing
@@ -321,8 +322,6 @@ def test_consecutive_auth_failures_require_reauthorization_naming_the_channel(fr
 
 
 def test_one_failing_tenant_does_not_stop_the_others(fresh_tenant, acme, capsys):
-    from usage.selectors import utc_today
-
     with connection.cursor() as cursor:
         cursor.execute("ALTER TABLE fresh_co.usage_agentrequest RENAME TO broken")
 
@@ -353,10 +352,6 @@ def test_retention_purges_only_old_raw_rows_and_keeps_rollups(fresh_tenant, agen
 
 
 def test_a_token_reset_clears_reauthorization_until_new_failures_after_it(acme):
-    from accounts.models import User
-    from operations.commands import command_create, command_run
-    from usage.health import integration_health_check
-
     def auth_failures(agent, channel, count):
         for _ in range(count):
             AgentRequest.objects.create(
@@ -407,9 +402,6 @@ def test_a_token_reset_clears_reauthorization_until_new_failures_after_it(acme):
 
 
 def test_retention_keeps_raw_rows_of_days_not_yet_rolled_up(fresh_tenant, agent_types):
-    from usage.models import UsageDirtyDay
-    from usage.rollup import dirty_days_mark
-
     now = datetime(2026, 11, 22, 12, tzinfo=UTC)
     with tenant_context(fresh_tenant):
         agent = TenantAgent.objects.create(agent_type=agent_types["crm-sync"])
@@ -460,8 +452,6 @@ def test_retention_keeps_a_day_rolled_up_only_while_it_was_in_progress(fresh_ten
 
 
 def test_late_requests_of_last_month_count_toward_that_months_quota(fresh_tenant, agent_types):
-    from usage.rollup import dirty_days_mark
-
     tiny_plan_give(fresh_tenant)
     late = datetime(2026, 10, 31, 23, tzinfo=UTC)
     with tenant_context(fresh_tenant):

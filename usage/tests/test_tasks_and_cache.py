@@ -1,11 +1,23 @@
-from datetime import timedelta
+import threading
+from datetime import UTC, datetime, timedelta
 
+import psycopg
 import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test import Client
+from django_redis import get_redis_connection
+from django_tenants.utils import tenant_context
 
+from accounts.api_keys import api_key_create
+from agents.models import AgentType, TenantAgent
+from core.cache import bump, tenant_scope
+from integrations.models import Integration
 from tenants.models import Tenant
-from usage.models import UsageDaily
+from usage.models import AgentRequest, UsageDaily, UsageDirtyDay
+from usage.rollup import CLAIM_DIRTY_SQL, MARK_DIRTY_SQL, rollup_tenant
 from usage.selectors import utc_today
-from usage.tasks import rollup_all
+from usage.tasks import rollup_all, rollup_today_all
 
 pytestmark = pytest.mark.django_db
 
@@ -25,8 +37,6 @@ def test_nightly_dispatch_rolls_up_every_active_tenant_and_skips_suspended(eager
 
 
 def test_a_rollup_invalidates_the_tenants_cached_reads(client_for, acme):
-    from usage.rollup import rollup_tenant
-
     client = client_for(acme, "user@acme.test")
     yesterday = utc_today() - timedelta(days=1)
     before = client.get("/api/tenant/usage", {"period": "7d"}).json()["totals"]["requests"]
@@ -40,7 +50,6 @@ def test_a_rollup_invalidates_the_tenants_cached_reads(client_for, acme):
     assert cached == before
     assert fresh == before
     UsageDaily.objects.filter(pk=row.pk).update(requests=row.requests + 1000)
-    from core.cache import bump, tenant_scope
 
     bump(tenant_scope(acme))
     assert client.get("/api/tenant/usage", {"period": "7d"}).json()["totals"]["requests"] == before + 1000
@@ -57,15 +66,6 @@ def test_the_cached_tenant_list_follows_tenant_changes(client_for, public_tenant
 
 
 def test_a_late_reported_request_is_rolled_up_by_the_scheduled_rollup(eager, acme):
-    from datetime import UTC, datetime
-
-    from django.test import Client
-    from django_tenants.utils import tenant_context
-
-    from accounts.api_keys import api_key_create
-    from usage.models import AgentRequest, UsageDirtyDay
-    from usage.tasks import rollup_today_all
-
     late = datetime.now(UTC).replace(hour=10, minute=0, second=0, microsecond=0) - timedelta(days=10)
     day = late.date()
     rolled = UsageDaily.objects.filter(tenant=acme, day=day, agent_type__code="email-nurture")
@@ -94,12 +94,6 @@ def test_a_late_reported_request_is_rolled_up_by_the_scheduled_rollup(eager, acm
 
 @pytest.mark.parametrize("path", ["/api/tenant/agents", "/api/tenant/integrations"])
 def test_agent_and_integration_lists_are_cached_until_a_rollup(client_for, acme, path):
-    from django_tenants.utils import tenant_context
-
-    from agents.models import TenantAgent
-    from integrations.models import Integration
-    from usage.rollup import rollup_tenant
-
     client = client_for(acme, "user@acme.test")
     model, field, changed = (
         (TenantAgent, "restart_count", 777) if path.endswith("agents") else (Integration, "last_error", "changed")
@@ -120,11 +114,6 @@ def test_agent_and_integration_lists_are_cached_until_a_rollup(client_for, acme,
 
 
 def test_agent_and_integration_lists_filter_and_refuse_bad_parameters(client_for, acme):
-    from django_tenants.utils import tenant_context
-
-    from agents.models import TenantAgent
-    from integrations.models import Integration
-
     client = client_for(acme, "user@acme.test")
     with tenant_context(acme):
         paused = TenantAgent.objects.order_by("pk").first()
@@ -146,12 +135,6 @@ def test_agent_and_integration_lists_filter_and_refuse_bad_parameters(client_for
 
 @pytest.mark.parametrize("path", ["/api/tenant/agents", "/api/tenant/integrations"])
 def test_agent_and_integration_list_query_counts_do_not_grow(client_for, acme, path, django_assert_max_num_queries):
-    from django.core.cache import cache
-    from django_tenants.utils import tenant_context
-
-    from agents.models import AgentType, TenantAgent
-    from integrations.models import Integration
-
     client = client_for(acme, "user@acme.test")
     with django_assert_max_num_queries(20) as few:
         assert client.get(path).status_code == 200
@@ -170,8 +153,6 @@ def test_agent_and_integration_list_query_counts_do_not_grow(client_for, acme, p
 
 
 def test_the_internal_tenant_list_cache_is_keyed_by_validated_parameters_only(client_for, public_tenant):
-    from django_redis import get_redis_connection
-
     client = client_for(public_tenant, "support@alquimista.test")
     bodies = [
         client.get("/api/internal/tenants", params).json()
@@ -187,13 +168,6 @@ def test_a_rollup_claiming_a_dirty_day_waits_for_an_open_ingest_of_it(transactio
     """The race the mark's DO UPDATE closes: an ingest has inserted rows of a day already marked dirty but
     not committed; a roll-up claiming the marks must wait and then see those rows, not clear the mark
     without them (which would leave them out of UsageDaily for good)."""
-    import threading
-    from datetime import UTC, datetime
-
-    import psycopg
-    from django.db import connection
-
-    from usage.rollup import CLAIM_DIRTY_SQL, MARK_DIRTY_SQL
 
     db = connection.settings_dict
     dsn = dict(host=db["HOST"], port=db["PORT"], dbname=db["NAME"], user=db["USER"], password=db["PASSWORD"])
