@@ -4,14 +4,15 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from accounts import api as accounts_api
+from accounts import urls as accounts_urls
+from agents import urls as agents_urls
 from alquimista.urls_common import handler403, handler404, handler500  # noqa: F401
 from alquimista.urls_common import urlpatterns as common
 from dashboards import account_views, company_views, operations_views, views
-from dispatch import api as dispatch_api
-from operations import api as operations_api
-from tenants import api as tenants_api
-from usage import api as usage_api
+from dispatch import urls as dispatch_urls
+from operations import urls as operations_urls
+from tenants import urls as tenants_urls
+from usage import urls as usage_urls
 
 urlpatterns = [
     *common,
@@ -76,96 +77,12 @@ urlpatterns = [
         name="company-tenant-dispatch",
     ),
     path("admin/", admin.site.urls),
-    path("api/internal/tenants", usage_api.InternalTenantsView.as_view(), name="api-internal-tenants"),
-    path(
-        "api/internal/tenants/<int:tenant_id>", usage_api.InternalTenantDetailView.as_view(), name="api-internal-tenant"
-    ),
-    path(
-        "api/internal/tenants/<int:tenant_id>/agents",
-        usage_api.InternalTenantAgentsView.as_view(),
-        name="api-internal-tenant-agents",
-    ),
-    path("api/internal/usage/overview", usage_api.UsageOverviewView.as_view(), name="api-internal-usage-overview"),
-    path(
-        "api/internal/billing/overview", usage_api.BillingOverviewView.as_view(), name="api-internal-billing-overview"
-    ),
-    path("api/internal/incidents", usage_api.InternalIncidentsView.as_view(), name="api-internal-incidents"),
-    path("api/internal/operations/commands", operations_api.CommandsView.as_view(), name="api-internal-commands"),
-    path(
-        "api/internal/operations/commands/<uuid:command_id>",
-        operations_api.CommandDetailView.as_view(),
-        name="api-internal-command",
-    ),
-    path(
-        "api/internal/operations/commands/<uuid:command_id>/cancel",
-        operations_api.CommandCancelView.as_view(),
-        name="api-internal-command-cancel",
-    ),
-    path(
-        "api/internal/operations/commands/<uuid:command_id>/retry",
-        operations_api.CommandRetryView.as_view(),
-        name="api-internal-command-retry",
-    ),
-    path("api/internal/operations/batches", operations_api.BatchesView.as_view(), name="api-internal-batches"),
-    path(
-        "api/internal/operations/batches/<uuid:batch_id>",
-        operations_api.BatchDetailView.as_view(),
-        name="api-internal-batch",
-    ),
-    path("api/internal/events", operations_api.EventsView.as_view(), name="api-internal-events"),
-    path(
-        "api/internal/provisioning-runs/<uuid:run_id>",
-        tenants_api.ProvisioningRunView.as_view(),
-        name="api-internal-provisioning-run",
-    ),
-    *[
-        path(
-            f"api/internal/tenants/<int:tenant_id>/{transition}",
-            tenants_api.TenantTransitionView.as_view(transition=transition),
-            name=f"api-internal-tenant-{transition}",
-        )
-        for transition in ("suspend", "resume", "archive")
-    ],
-    path(
-        "api/internal/tenants/<int:tenant_id>/secrets",
-        tenants_api.TenantSecretsView.as_view(),
-        name="api-internal-tenant-secrets",
-    ),
-    path(
-        "api/internal/tenants/<int:tenant_id>/backups",
-        tenants_api.TenantBackupView.as_view(),
-        name="api-internal-tenant-backup",
-    ),
-    path(
-        "api/internal/tenants/<int:tenant_id>/dispatch",
-        dispatch_api.InternalDispatchView.as_view(),
-        name="api-internal-tenant-dispatch",
-    ),
-    path("api/internal/backups", tenants_api.BackupsView.as_view(), name="api-internal-backups"),
-    path(
-        "api/internal/backups/<int:backup_id>/restore",
-        tenants_api.BackupRestoreView.as_view(),
-        name="api-internal-backup-restore",
-    ),
-    path(
-        "api/internal/incidents/<int:incident_id>/acknowledge",
-        usage_api.InternalIncidentTransitionView.as_view(transition="acknowledge"),
-        name="api-internal-incident-acknowledge",
-    ),
-    path(
-        "api/internal/incidents/<int:incident_id>/resolve",
-        usage_api.InternalIncidentTransitionView.as_view(transition="resolve"),
-        name="api-internal-incident-resolve",
-    ),
     *([path("oidc/", include("mozilla_django_oidc.urls"))] if settings.OIDC_ENABLED else []),
-    path(
-        "api/internal/tenants/<int:tenant_id>/api-keys",
-        accounts_api.InternalApiKeysView.as_view(),
-        name="api-internal-api-keys",
-    ),
-    path(
-        "api/internal/tenants/<int:tenant_id>/api-keys/<int:key_id>/revoke",
-        accounts_api.InternalApiKeyRevokeView.as_view(),
-        name="api-internal-api-key-revoke",
-    ),
+    # The internal API: each app serves the routes of the data it owns.
+    *tenants_urls.internal_api,
+    *agents_urls.internal_api,
+    *usage_urls.internal_api,
+    *operations_urls.internal_api,
+    *dispatch_urls.internal_api,
+    *accounts_urls.internal_api,
 ]

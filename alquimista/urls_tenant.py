@@ -2,12 +2,15 @@
 
 from django.urls import path
 
-from accounts import api as accounts_api
+from accounts import urls as accounts_urls
+from agents import urls as agents_urls
 from alquimista.urls_common import handler403, handler404, handler500  # noqa: F401
 from alquimista.urls_common import urlpatterns as common
 from dashboards import account_views, client_views, dispatch_views
-from dispatch import api as dispatch_api
-from usage import api as usage_api
+from dispatch import urls as dispatch_urls
+from integrations import urls as integrations_urls
+from operations import urls as operations_urls
+from usage import urls as usage_urls
 
 urlpatterns = [
     *common,
@@ -27,25 +30,11 @@ urlpatterns = [
     path("app/dashboard/dispatch/run", dispatch_views.dispatch_dry_run, name="client-dispatch-run"),
     path("view-as/begin/<int:session_id>", account_views.view_as_begin, name="view-as-begin"),
     path("view-as/end", account_views.view_as_end_page, name="view-as-end"),
-    path("api/tenant/me", usage_api.TenantMeView.as_view(), name="api-tenant-me"),
-    path("api/tenant/usage", usage_api.TenantUsageView.as_view(), name="api-tenant-usage"),
-    path("api/tenant/agents", usage_api.TenantAgentsView.as_view(), name="api-tenant-agents"),
-    path("api/tenant/integrations", usage_api.TenantIntegrationsView.as_view(), name="api-tenant-integrations"),
-    path("api/tenant/incidents", usage_api.TenantIncidentsView.as_view(), name="api-tenant-incidents"),
-    path("api/tenant/leads", dispatch_api.LeadsView.as_view(), name="api-tenant-leads"),
-    path("api/tenant/leads/import", dispatch_api.LeadImportView.as_view(), name="api-tenant-leads-import"),
-    path("api/tenant/leads/<int:lead_id>", dispatch_api.LeadDetailView.as_view(), name="api-tenant-lead"),
-    path("api/tenant/dispatch/runs", dispatch_api.DispatchRunsView.as_view(), name="api-tenant-dispatch-runs"),
-    path(
-        "api/tenant/dispatch/decisions",
-        dispatch_api.DispatchDecisionsView.as_view(),
-        name="api-tenant-dispatch-decisions",
-    ),
-    path("api/tenant/agent-requests", usage_api.AgentRequestIngestView.as_view(), name="api-tenant-agent-requests"),
-    path("api/tenant/api-keys", accounts_api.TenantApiKeysView.as_view(), name="api-tenant-api-keys"),
-    path(
-        "api/tenant/api-keys/<int:key_id>/revoke",
-        accounts_api.TenantApiKeyRevokeView.as_view(),
-        name="api-tenant-api-key-revoke",
-    ),
+    # The tenant API: each app serves the routes of the data it owns.
+    *usage_urls.tenant_api,
+    *agents_urls.tenant_api,
+    *integrations_urls.tenant_api,
+    *operations_urls.tenant_api,
+    *dispatch_urls.tenant_api,
+    *accounts_urls.tenant_api,
 ]

@@ -42,6 +42,7 @@ def _provision_once(slug: str, requester: User) -> dict:
         owner_name="Bench Owner",
         owner_email=f"owner@{slug}.test",
         requested_by=requester,
+        start=False,
     )
     started = time.perf_counter()
     run = provisioning_run(run.pk)

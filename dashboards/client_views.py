@@ -10,13 +10,12 @@ from django.utils.http import urlencode
 
 from accounts.policy import Action
 from agents.selectors import tenant_agents
-from core.cache import cached_read, tenant_scope
 from dashboards.access import page_requires
 from integrations.models import Integration
 from integrations.selectors import tenant_integrations
 from operations.models import Incident
 from operations.selectors import incident_list
-from usage.selectors import PERIODS, BadPeriod, month_to_date, tenant_usage
+from usage.selectors import PERIODS, BadPeriod, month_to_date_cached, tenant_usage_cached
 
 DEFAULT_PERIOD = "30d"
 PER_PAGE = 25
@@ -40,22 +39,23 @@ CSV_COLUMNS = (
 
 def _usage(tenant, period: str, agent: str = "") -> dict:
     """The tenant's usage, sharing its cache entry with the tenant usage API."""
-    return cached_read(
-        tenant_scope(tenant),
-        f"usage:{period}:{agent}",
-        lambda: tenant_usage(tenant=tenant, period=period, agent_code=agent),
-    )
+    return tenant_usage_cached(tenant=tenant, period=period, agent_code=agent)
 
 
 def _usage_params(request) -> tuple[str, str]:
     return request.GET.get("period", DEFAULT_PERIOD), request.GET.get("agent", "").strip()
 
 
+USAGE_ERRORS = {
+    "agent": "Agent: there is no such agent. Pick one from the list.",
+    "period": "Period: choose 7, 30 or 90 days.",
+}
+
+
 def _usage_error(error: BadPeriod) -> tuple[str, str]:
-    """(field, message) for a refused period or agent."""
-    if str(error).startswith("agent"):
-        return "agent", "Agent: there is no such agent. Pick one from the list."
-    return "period", "Period: choose 7, 30 or 90 days."
+    """(field, message) for a refused period or agent, by the field the selector names."""
+    field = next(iter(error.message_dict))
+    return field, USAGE_ERRORS[field]
 
 
 def _meter(label: str, figures: dict) -> dict:
@@ -95,7 +95,7 @@ def _tokens_chart(series) -> dict:
 @page_requires(Action.VIEW_TENANT_DASHBOARD)
 def client_overview(request):
     tenant = request.tenant
-    month = cached_read(tenant_scope(tenant), "month", lambda: month_to_date(tenant=tenant))
+    month = month_to_date_cached(tenant=tenant)
     series = _usage(tenant, "30d")["series"]
     context = {
         "tenant": tenant,

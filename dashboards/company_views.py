@@ -8,7 +8,6 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 
 from accounts.policy import Action
 from agents.selectors import tenant_agents
-from core.cache import GLOBAL, cached_read, tenant_scope
 from core.tenancy import customer_tenant_or_404
 from dashboards.access import page_post_requires, page_requires
 from integrations.selectors import tenant_integrations
@@ -20,11 +19,11 @@ from tenants.selectors import tenant_list
 from usage.selectors import (
     PERIODS,
     BadPeriod,
-    billing_overview,
+    billing_overview_cached,
     month_to_date,
-    tenant_usage,
+    tenant_usage_cached,
     tenants_with_usage,
-    usage_overview,
+    usage_overview_cached,
 )
 
 PER_PAGE = 25
@@ -40,7 +39,6 @@ TENANT_ORDERINGS = {
 }
 FAILURES_COLOR = "#dc2626"
 # Tenants whose schema exists: archived ones have had theirs dropped, provisioning ones may not have it yet.
-WITH_SCHEMA = (Tenant.Status.ACTIVE, Tenant.Status.SUSPENDED)
 
 
 def _page(request, items):
@@ -68,7 +66,7 @@ def _bar_chart(labels, label, values) -> dict:
 
 
 def _overview(period: str) -> dict:
-    return cached_read(GLOBAL, f"overview:{period}", lambda: usage_overview(period=period))
+    return usage_overview_cached(period=period)
 
 
 @page_requires(Action.VIEW_COMPANY_PANEL)
@@ -111,9 +109,9 @@ def company_tenants(request):
 @page_requires(Action.VIEW_COMPANY_PANEL)
 def company_tenant(request, tenant_id: int):
     tenant = customer_tenant_or_404(tenant_id)
-    context = {"tenant": tenant, "has_schema": tenant.status in WITH_SCHEMA}
+    context = {"tenant": tenant, "has_schema": tenant.has_schema}
     if context["has_schema"]:
-        usage = cached_read(tenant_scope(tenant), "usage:90d:", lambda: tenant_usage(tenant=tenant, period="90d"))
+        usage = tenant_usage_cached(tenant=tenant, period="90d")
         context |= {
             "month": month_to_date(tenant=tenant),
             "totals": usage["totals"],
@@ -147,7 +145,7 @@ def company_usage(request):
 
 @page_requires(Action.VIEW_BILLING)
 def company_billing(request):
-    billing = cached_read(GLOBAL, "billing", billing_overview)
+    billing = billing_overview_cached()
     by_plan = billing["revenue_by_plan"]
     context = {
         "billing": billing,

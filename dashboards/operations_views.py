@@ -28,7 +28,6 @@ from operations.commands import (
 )
 from operations.commands_models import Command, CommandBatch, CommandStatus, CommandType
 from operations.selectors import command_list
-from tenants.api import provision_start
 from tenants.backups import backup_tenant
 from tenants.lifecycle import credential_rotate, tenant_archive, tenant_secrets, tenant_transition
 from tenants.models import Backup, Plan, ProvisioningRun, Tenant
@@ -85,7 +84,7 @@ def commands_page(request):
         "page_error": error,
         "filters": filters,
         "any_active": bool(page) and any(c.status in ACTIVE for c in page),
-        "tenants": Tenant.objects.customers().filter(status__in=["active", "suspended"]).order_by("name"),
+        "tenants": Tenant.objects.with_schema().order_by("name"),
         "types": types_allowed_for(request.user),
         "all_types": CommandType.choices,
         "statuses": CommandStatus.choices,
@@ -239,7 +238,6 @@ def provision_page(request):
         except ValidationError as error:
             errors = error.message_dict
         else:
-            provision_start(run)
             return redirect("company-provisioning-run", run_id=run.pk)
     runs = ProvisioningRun.objects.select_related("plan", "requested_by")[:20]
     context = {"form": form, "errors": errors, "plans": Plan.objects.all(), "slas": Tenant.Sla.choices, "runs": runs}
@@ -266,12 +264,12 @@ def tenant_operations_page(request, tenant_id: int):
         "commands": command_list(tenant=tenant)[:15],
         "secrets": tenant_secrets(tenant),
         "backups": Backup.objects.filter(tenant_slug=tenant.slug)[:10],
-        "integrations": tenant_integrations(tenant=tenant) if tenant.status != "archived" else [],
-        "agents": tenant_agents(tenant=tenant) if tenant.status != "archived" else [],
+        "integrations": tenant_integrations(tenant=tenant) if tenant.has_schema else [],
+        "agents": tenant_agents(tenant=tenant) if tenant.has_schema else [],
         "types": types_allowed_for(request.user),
         "may_lifecycle": can(request.user, Action.MANAGE_TENANT_LIFECYCLE),
         "may_rotate": can(request.user, Action.ROTATE_CREDENTIALS),
-        "dispatch": dispatch_state(tenant) if tenant.status != "archived" else None,
+        "dispatch": dispatch_state(tenant) if tenant.has_schema else None,
     }
     return render(request, "company/tenant_operations.html", context)
 

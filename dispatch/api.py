@@ -23,7 +23,6 @@ from dispatch.serializers import (
     LeadSerializer,
 )
 from dispatch.services import dispatch_enabled_for, dispatch_flag_set, dispatch_run_create
-from tenants.models import Tenant
 
 READ_WRITE = {
     "GET": Action.VIEW_TENANT_DASHBOARD,
@@ -169,7 +168,7 @@ class TenantWithoutData(exceptions.APIException):
 
 def _refuse_without_schema(tenant) -> None:
     """An archived tenant's schema is dropped (a provisioning one's may not exist yet): 409, not a 500."""
-    if tenant.status not in (Tenant.Status.ACTIVE, Tenant.Status.SUSPENDED):
+    if not tenant.has_schema:
         raise TenantWithoutData(f"The tenant is {tenant.status}: it has no dispatch data.")
 
 

@@ -1,12 +1,13 @@
 """The outbox: deliver queued messages with retries; failed ones wait for REPROCESS_QUEUE."""
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from core.requeue import requeue, requeue_cutoff
 from core.tasks import publish_on_commit
 from dispatch.models import DispatchDecision, DispatchRun, OutboundMessage
 from dispatch.selectors import dispatch_refusal
@@ -80,25 +81,15 @@ def stale_work_requeue(*, now=None) -> int:
     lock and only while queued, so a duplicate message does nothing."""
     from dispatch.tasks import deliver_message, dispatch_run_task  # noqa: PLC0415  (cycle: the tasks call this module)
 
-    cutoff = (now or timezone.now()) - timedelta(seconds=settings.REQUEUE_AFTER_SECONDS)
+    cutoff = requeue_cutoff(now)
     schema = connection.schema_name
+    runs = DispatchRun.objects.filter(status=DispatchRun.Status.PENDING, created_at__lt=cutoff)
+    messages = OutboundMessage.objects.filter(status=OutboundMessage.Status.QUEUED, created_at__lt=cutoff)
     work = [
-        *(
-            (dispatch_run_task, run_id)
-            for run_id in DispatchRun.objects.filter(
-                status=DispatchRun.Status.PENDING, created_at__lt=cutoff
-            ).values_list("pk", flat=True)
-        ),
-        *(
-            (deliver_message, message_id)
-            for message_id in OutboundMessage.objects.filter(
-                status=OutboundMessage.Status.QUEUED, created_at__lt=cutoff
-            ).values_list("pk", flat=True)
-        ),
+        *((dispatch_run_task, schema, run_id) for run_id in runs.values_list("pk", flat=True)),
+        *((deliver_message, schema, message_id) for message_id in messages.values_list("pk", flat=True)),
     ]
-    for task, object_id in work:
-        task.delay(schema, object_id)  # a broker still down raises: the sweep's next run tries again
-    return len(work)
+    return requeue(work, kind="dispatch")
 
 
 def reprocess_failed(*, channel: str | None, since: datetime | None) -> dict:

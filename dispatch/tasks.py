@@ -34,7 +34,7 @@ def requeue_all() -> int:
     failing does not stop the others."""
 
     requeued = 0
-    for tenant in Tenant.objects.customers().exclude(status=Tenant.Status.ARCHIVED):
+    for tenant in Tenant.objects.with_schema():
         try:
             with tenant_context(tenant):
                 requeued += stale_work_requeue()

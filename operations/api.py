@@ -1,23 +1,21 @@
-"""Internal API: operational commands, batches and the audit log."""
+"""Operations endpoints: commands, batches and the audit log (staff); incidents (a tenant's own, and staff's)."""
 
 import csv
 import json
-from datetime import date
 
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import exceptions, status
+from drf_spectacular.utils import extend_schema
+from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 
 from accounts.policy import Action
 from audit.selectors import event_list
-from core.api.params import whole_number
-from core.api.views import PolicyAPIView
+from core.api.inputs import body_input, choice_filter, query_input, text_filter
+from core.api.params import MAX_ID
+from core.api.views import TENANT_READ_SECONDS, PolicyAPIView
 from core.tenancy import customer_tenant_or_404
 from operations.commands import (
-    IdempotencyKeyReused,
     batch_create,
     batch_summary,
     batch_tenants,
@@ -26,41 +24,49 @@ from operations.commands import (
     command_retry,
 )
 from operations.commands_models import Command, CommandBatch, CommandStatus, CommandType
-from operations.selectors import command_list
-from operations.serializers import BatchCreateSerializer, CommandCreateSerializer, CommandSerializer, EventSerializer
+from operations.models import Incident
+from operations.selectors import command_list, incident_list
+from operations.serializers import (
+    BatchCreateSerializer,
+    CommandCreateSerializer,
+    CommandSerializer,
+    EventSerializer,
+    IncidentSerializer,
+    InternalIncidentSerializer,
+)
+from operations.services import incident_transition
 from tenants.models import Tenant
 
 
-class IdempotencyConflict(exceptions.ValidationError):
-    """409 naming idempotency_key: the key already stands for a different request."""
-
-    status_code = status.HTTP_409_CONFLICT
-    default_code = "conflict"
-
-
-def _date_param(params, name: str) -> date | None:
-    if not params.get(name):
-        return None
-    try:
-        return date.fromisoformat(params[name])
-    except ValueError:
-        raise exceptions.ValidationError({name: ["Use YYYY-MM-DD."]}) from None
+class CommandFilter(serializers.Serializer):
+    tenant = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+    type = choice_filter(CommandType.values)
+    status = choice_filter(CommandStatus.values)
+    created_by = text_filter(max_length=254)
+    vars()["from"] = serializers.DateField(required=False)
+    to = serializers.DateField(required=False)
 
 
-def _choice_param(params, name: str, allowed) -> str:
-    value = params.get(name, "")
-    if value and value not in allowed:
-        raise exceptions.ValidationError({name: [f"Must be one of {', '.join(allowed)}."]})
-    return value
+class EventFilter(serializers.Serializer):
+    tenant = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+    actor = text_filter(max_length=254)
+    action = text_filter(max_length=80)
+    vars()["from"] = serializers.DateField(required=False)
+    to = serializers.DateField(required=False)
+    export = choice_filter(["csv"])
 
 
-def _tenant_param(params):
-    if not params.get("tenant"):
-        return None
-    tenant_id = whole_number(params["tenant"])
-    if tenant_id is None:
-        raise exceptions.ValidationError({"tenant": ["Must be a tenant id."]})
-    return customer_tenant_or_404(tenant_id)
+class IncidentFilter(serializers.Serializer):
+    status = choice_filter(Incident.Status.values)
+    severity = choice_filter(Incident.Severity.values)
+
+
+class InternalIncidentFilter(IncidentFilter):
+    tenant = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+
+
+def _tenant_or_none(tenant_id):
+    return customer_tenant_or_404(tenant_id) if tenant_id is not None else None
 
 
 class CommandsView(PolicyAPIView):
@@ -69,43 +75,34 @@ class CommandsView(PolicyAPIView):
     required_actions = {"GET": Action.VIEW_COMPANY_PANEL, "POST": Action.CREATE_BASIC_COMMAND}
     serializer_class = CommandSerializer
 
-    @extend_schema(
-        parameters=[OpenApiParameter(n, str) for n in ("tenant", "type", "status", "created_by", "from", "to")]
-    )
+    @extend_schema(parameters=[CommandFilter])
     def get(self, request):
-        params = request.query_params
+        params = query_input(request, CommandFilter)
         commands = command_list(
-            tenant=_tenant_param(params),
-            command_type=_choice_param(params, "type", CommandType.values),
-            status=_choice_param(params, "status", CommandStatus.values),
-            created_by=params.get("created_by", ""),
-            since=_date_param(params, "from"),
-            until=_date_param(params, "to"),
+            tenant=_tenant_or_none(params.get("tenant")),
+            command_type=params["type"],
+            status=params["status"],
+            created_by=params["created_by"],
+            since=params.get("from"),
+            until=params.get("to"),
         )
         page = self.paginate_queryset(commands)
         return self.get_paginated_response(CommandSerializer(page, many=True).data)
 
     @extend_schema(request=CommandCreateSerializer, responses={201: CommandSerializer, 200: CommandSerializer})
     def post(self, request):
-        payload = CommandCreateSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        data = payload.validated_data
+        data = body_input(request, CommandCreateSerializer)
         tenant = Tenant.objects.customers().filter(pk=data["tenant_id"]).first()
         if tenant is None:
             raise exceptions.ValidationError({"tenant_id": ["No such tenant."]})
-        try:
-            command, created = command_create(
-                tenant=tenant,
-                command_type=data["type"],
-                parameters=data["parameters"],
-                actor=request.user,
-                idempotency_key=data["idempotency_key"] or request.headers.get("Idempotency-Key", ""),
-                request=request,
-            )
-        except DjangoPermissionDenied as denied:
-            raise exceptions.PermissionDenied(str(denied)) from None
-        except IdempotencyKeyReused as reused:
-            raise IdempotencyConflict(reused.message_dict) from None
+        command, created = command_create(
+            tenant=tenant,
+            command_type=data["type"],
+            parameters=data["parameters"],
+            actor=request.user,
+            idempotency_key=data["idempotency_key"] or request.headers.get("Idempotency-Key", ""),
+            request=request,
+        )
         return Response(
             CommandSerializer(command).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
         )
@@ -130,10 +127,7 @@ class CommandCancelView(PolicyAPIView):
     @extend_schema(request=None)
     def post(self, request, command_id):
         command = get_object_or_404(Command, pk=command_id)
-        try:
-            command = command_cancel(command=command, actor=request.user, request=request)
-        except DjangoPermissionDenied as denied:
-            raise exceptions.PermissionDenied(str(denied)) from None
+        command = command_cancel(command=command, actor=request.user, request=request)
         return Response(CommandSerializer(command).data)
 
 
@@ -144,10 +138,7 @@ class CommandRetryView(PolicyAPIView):
     @extend_schema(request=None, responses={201: CommandSerializer})
     def post(self, request, command_id):
         command = get_object_or_404(Command, pk=command_id)
-        try:
-            retry = command_retry(command=command, actor=request.user, request=request)
-        except DjangoPermissionDenied as denied:
-            raise exceptions.PermissionDenied(str(denied)) from None
+        retry = command_retry(command=command, actor=request.user, request=request)
         return Response(CommandSerializer(retry).data, status=status.HTTP_201_CREATED)
 
 
@@ -159,9 +150,7 @@ class BatchesView(PolicyAPIView):
 
     @extend_schema(request=BatchCreateSerializer)
     def post(self, request):
-        payload = BatchCreateSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
-        data = payload.validated_data
+        data = body_input(request, BatchCreateSerializer)
         if data.get("tenant_ids"):
             if Tenant.objects.customers().filter(pk__in=data["tenant_ids"]).count() != len(set(data["tenant_ids"])):
                 raise exceptions.ValidationError({"tenant_ids": ["Some ids are not tenants."]})
@@ -169,18 +158,15 @@ class BatchesView(PolicyAPIView):
             tenant_ids=data.get("tenant_ids"), status=data.get("status", ""), plan=data.get("plan", "")
         )
         selection = ", ".join(f"{k}={data[k]}" for k in ("tenant_ids", "status", "plan") if data.get(k))
-        try:
-            batch = batch_create(
-                command_type=data["type"],
-                tenants=tenants,
-                parameters=data["parameters"],
-                concurrency=data["concurrency"],
-                actor=request.user,
-                selection=selection,
-                request=request,
-            )
-        except DjangoPermissionDenied as denied:
-            raise exceptions.PermissionDenied(str(denied)) from None
+        batch = batch_create(
+            command_type=data["type"],
+            tenants=tenants,
+            parameters=data["parameters"],
+            concurrency=data["concurrency"],
+            actor=request.user,
+            selection=selection,
+            request=request,
+        )
         return Response({"id": str(batch.pk), **batch_summary(batch)}, status=status.HTTP_201_CREATED)
 
 
@@ -213,17 +199,17 @@ class EventsView(PolicyAPIView):
     required_action = Action.READ_AUDIT_LOG
     serializer_class = EventSerializer
 
-    @extend_schema(parameters=[OpenApiParameter(n, str) for n in ("tenant", "actor", "action", "from", "to", "export")])
+    @extend_schema(parameters=[EventFilter])
     def get(self, request):
-        params = request.query_params
+        params = query_input(request, EventFilter)
         events = event_list(
-            tenant=_tenant_param(params),
-            actor=params.get("actor", ""),
-            action=params.get("action", ""),
-            since=_date_param(params, "from"),
-            until=_date_param(params, "to"),
+            tenant=_tenant_or_none(params.get("tenant")),
+            actor=params["actor"],
+            action=params["action"],
+            since=params.get("from"),
+            until=params.get("to"),
         )
-        if params.get("export") == "csv":
+        if params["export"] == "csv":
             writer = csv.writer(_Echo())
             header = [
                 "created_at",
@@ -261,3 +247,45 @@ class EventsView(PolicyAPIView):
             return response
         page = self.paginate_queryset(events)
         return self.get_paginated_response(EventSerializer(page, many=True).data)
+
+
+class TenantIncidentsView(PolicyAPIView):
+    """The caller's tenant's incidents, newest first; `status` and `severity` filter."""
+
+    required_action = Action.VIEW_TENANT_DASHBOARD
+    cache_seconds = TENANT_READ_SECONDS
+    serializer_class = IncidentSerializer
+
+    @extend_schema(parameters=[IncidentFilter], responses=IncidentSerializer(many=True))
+    def get(self, request):
+        params = query_input(request, IncidentFilter)
+        page = self.paginate_queryset(incident_list(tenant=request.tenant, **params))
+        return self.get_paginated_response(IncidentSerializer(page, many=True).data)
+
+
+class InternalIncidentsView(PolicyAPIView):
+    """Every tenant's incidents, newest first; `tenant`, `status` and `severity` filter."""
+
+    required_action = Action.VIEW_COMPANY_PANEL
+    serializer_class = InternalIncidentSerializer
+
+    @extend_schema(parameters=[InternalIncidentFilter])
+    def get(self, request):
+        params = query_input(request, InternalIncidentFilter)
+        tenant = _tenant_or_none(params.pop("tenant", None))
+        page = self.paginate_queryset(incident_list(tenant=tenant, **params))
+        return self.get_paginated_response(InternalIncidentSerializer(page, many=True).data)
+
+
+class InternalIncidentTransitionView(PolicyAPIView):
+    """POST …/incidents/{id}/acknowledge or …/resolve."""
+
+    required_action = Action.VIEW_COMPANY_PANEL
+    serializer_class = InternalIncidentSerializer
+    transition = ""
+
+    @extend_schema(request=None, responses=InternalIncidentSerializer)
+    def post(self, request, incident_id: int):
+        incident = get_object_or_404(Incident.objects.select_related("tenant"), pk=incident_id)
+        incident = incident_transition(incident=incident, to=self.transition, actor=request.user, request=request)
+        return Response(InternalIncidentSerializer(incident).data)

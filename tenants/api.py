@@ -1,4 +1,4 @@
-"""Internal API for the tenant lifecycle: provisioning, suspension, credentials, backups (INTERNAL_ADMIN)."""
+"""Tenant endpoints (staff, public host): the tenant list and detail, provisioning, suspension, credentials, backups."""
 
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
@@ -8,12 +8,20 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from accounts.policy import Action
-from core.api.views import PolicyAPIView
-from core.tasks import publish_on_commit
+from core.api.inputs import body_input, choice_filter, query_input, text_filter
+from core.api.views import INTERNAL_READ_SECONDS, PolicyAPIView
+from core.cache import GLOBAL
 from core.tenancy import customer_tenant_or_404
+from integrations.selectors import tenant_integrations
+from integrations.serializers import IntegrationSerializer
+from operations.selectors import incident_list
+from operations.serializers import IncidentSerializer
 from tenants.backups import backup_all, backup_tenant, restore_tenant
 from tenants.lifecycle import credential_rotate, tenant_archive, tenant_secrets, tenant_transition
 from tenants.models import Backup, ProvisioningRun, Tenant
+from tenants.provisioning import provisioning_request
+from tenants.serializers import TenantMeSerializer
+from usage.selectors import month_to_date, tenants_with_usage
 
 
 class ProvisionRequestSerializer(serializers.Serializer):
@@ -76,10 +84,92 @@ def string_field(data: dict, name: str, default: str | None = "") -> str | None:
     return value
 
 
-def provision_start(run: ProvisioningRun) -> None:
-    from tenants.tasks import provision_tenant  # noqa: PLC0415  (cycle: the tasks call this module)
+class InternalTenantSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    slug = serializers.CharField()
+    name = serializers.CharField()
+    status = serializers.CharField()
+    plan = serializers.CharField(source="plan.code", default=None)
+    owner_name = serializers.CharField()
+    owner_email = serializers.EmailField()
+    owner_squad = serializers.CharField()
+    sla = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    requests_30d = serializers.IntegerField()
+    error_rate_30d = serializers.SerializerMethodField()
+    open_incidents = serializers.IntegerField()
 
-    publish_on_commit(provision_tenant, str(run.pk))
+    def get_error_rate_30d(self, tenant) -> float | None:
+        return round(tenant.failures_30d / tenant.requests_30d, 4) if tenant.requests_30d else None
+
+
+TENANT_ORDERINGS = ("name", "-name", "created_at", "-created_at", "requests_30d", "-requests_30d", "status", "-status")
+
+
+class TenantFilter(serializers.Serializer):
+    search = text_filter(max_length=200)
+    status = choice_filter(Tenant.Status.values)
+    plan = text_filter(max_length=40)
+    ordering = serializers.ChoiceField(choices=TENANT_ORDERINGS, default="name")
+
+
+class InternalTenantsView(PolicyAPIView):
+    """GET: every tenant, filtered (search, status, plan), ordered and paginated. POST: provision a tenant (202)."""
+
+    required_actions = {"GET": Action.VIEW_COMPANY_PANEL, "POST": Action.MANAGE_TENANT_LIFECYCLE}
+    cache_seconds = INTERNAL_READ_SECONDS
+    serializer_class = InternalTenantSerializer
+
+    @extend_schema(parameters=[TenantFilter])
+    def get(self, request):
+        filters = query_input(request, TenantFilter)
+        filters["search"] = filters["search"].strip()
+        # Cached until the next roll-up or tenant change (both bump the global read version).
+        return self.cached_page(
+            scope=GLOBAL,
+            name="tenants",
+            items=lambda: tenants_with_usage(**filters),
+            serializer_class=InternalTenantSerializer,
+            **filters,
+        )
+
+    @extend_schema(request=ProvisionRequestSerializer, responses={202: ProvisioningRunSerializer})
+    def post(self, request):
+        data = body_input(request, ProvisionRequestSerializer)
+        run = provisioning_request(
+            slug=data["slug"],
+            name=data["name"],
+            plan_code=data["plan"],
+            owner_name=data["owner_name"],
+            owner_email=data["owner_email"],
+            owner_squad=data["owner_squad"],
+            sla=data["sla"],
+            contacts=data["contacts"],
+            requested_by=request.user,
+            request=request,
+        )
+        return Response(ProvisioningRunSerializer(run).data, status=status.HTTP_202_ACCEPTED)
+
+
+class InternalTenantDetailView(PolicyAPIView):
+    """One tenant whole: plan, owner, settings, this month's usage, integrations, open incidents."""
+
+    required_action = Action.VIEW_COMPANY_PANEL
+    cache_seconds = INTERNAL_READ_SECONDS
+
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    def get(self, request, tenant_id: int):
+        tenant = customer_tenant_or_404(tenant_id)
+        return Response(
+            {
+                **TenantMeSerializer(tenant).data,
+                "owner": {"name": tenant.owner_name, "email": tenant.owner_email, "squad": tenant.owner_squad},
+                "settings": tenant.settings,
+                "month": month_to_date(tenant=tenant),
+                "integrations": IntegrationSerializer(tenant_integrations(tenant=tenant), many=True).data,
+                "open_incidents": IncidentSerializer(incident_list(tenant=tenant, status="open")[:20], many=True).data,
+            }
+        )
 
 
 class ProvisioningRunView(PolicyAPIView):

@@ -10,11 +10,13 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.db.models import Count, DecimalField, F, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django_tenants.utils import tenant_context
 
 from agents.models import AgentType
+from core.cache import GLOBAL, cached_read, tenant_scope
 from operations.models import Incident
 from tenants.models import Tenant
 from tenants.selectors import tenant_list
@@ -26,13 +28,13 @@ PERIODS = {"7d": 7, "30d": 30, "90d": 90}
 FIELDS = ("requests", "successes", "errors", "timeouts", "tokens_in", "tokens_out")
 
 
-class BadPeriod(ValueError):
-    pass
+class BadPeriod(ValidationError):
+    """A period or agent that is not one we report on; `message_dict` names the field."""
 
 
 def period_days(period: str) -> int:
     if period not in PERIODS:
-        raise BadPeriod(f"period must be one of {', '.join(PERIODS)}")
+        raise BadPeriod({"period": f"Choose one of {', '.join(PERIODS)}."})
     return PERIODS[period]
 
 
@@ -89,7 +91,7 @@ def tenant_usage(*, tenant, period: str, agent_code: str = "") -> dict:
     if agent_code:
         agent_type_id = AgentType.objects.filter(code=agent_code).values_list("pk", flat=True).first()
         if agent_type_id is None:
-            raise BadPeriod("agent: unknown agent code")
+            raise BadPeriod({"agent": "There is no agent with this code."})
     end = utc_today()
     start = end - timedelta(days=days - 1)
     rows = _daily_rows(tenant, start, end, agent_type_id)
@@ -253,7 +255,7 @@ def billing_overview(*, month_of: date | None = None) -> dict:
     usage = UsageDaily.objects.filter(tenant=OuterRef("pk"), day__gte=first, day__lte=month_of).values("tenant")
     tenants = (
         Tenant.objects.customers()
-        .filter(status__in=[Tenant.Status.ACTIVE, Tenant.Status.SUSPENDED], plan__isnull=False)
+        .filter(status__in=Tenant.SCHEMA_STATUSES, plan__isnull=False)
         .select_related("plan")
         .annotate(
             tokens=Coalesce(Subquery(usage.annotate(s=Sum(F("tokens_in") + F("tokens_out"))).values("s")), 0),
@@ -302,3 +304,29 @@ def billing_overview(*, month_of: date | None = None) -> dict:
             {**v, "revenue": str(v["revenue"])} for v in sorted(by_plan.values(), key=lambda v: v["plan"])
         ],
     }
+
+
+# The cached reads: each key string exists here only, shared by the API and the pages.
+# A roll-up or a tenant change bumps the scope's version (core/cache.py), so none of them goes stale.
+
+
+def tenant_usage_cached(*, tenant, period: str, agent_code: str = "") -> dict:
+    period_days(period)  # a bad period is refused before it names a cache key
+    return cached_read(
+        tenant_scope(tenant),
+        f"usage:{period}:{agent_code}",
+        lambda: tenant_usage(tenant=tenant, period=period, agent_code=agent_code),
+    )
+
+
+def month_to_date_cached(*, tenant) -> dict:
+    return cached_read(tenant_scope(tenant), "month", lambda: month_to_date(tenant=tenant))
+
+
+def usage_overview_cached(*, period: str) -> dict:
+    period_days(period)
+    return cached_read(GLOBAL, f"overview:{period}", lambda: usage_overview(period=period))
+
+
+def billing_overview_cached() -> dict:
+    return cached_read(GLOBAL, "billing", billing_overview)

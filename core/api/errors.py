@@ -4,6 +4,7 @@
 """
 
 import structlog
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import exceptions
 from rest_framework.response import Response
@@ -21,11 +22,27 @@ def _first_message(detail) -> str:
     return str(detail)
 
 
-def api_exception_handler(exc, context):
+class DomainConflict(exceptions.ValidationError):
+    status_code = 409
+    default_code = "conflict"
+
+
+def _as_api_exception(exc):
+    """Django's and the domain's errors as DRF's, once for every endpoint.
+
+    A service's ValidationError names its fields (400; a domain error may carry `http_status = 409`);
+    Django's PermissionDenied keeps the reason the service gave (403).
+    """
     if isinstance(exc, DjangoValidationError):
-        exc = exceptions.ValidationError(
-            exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
-        )
+        detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        return (DomainConflict if getattr(exc, "http_status", 400) == 409 else exceptions.ValidationError)(detail)
+    if isinstance(exc, DjangoPermissionDenied):
+        return exceptions.PermissionDenied(str(exc) or None)
+    return exc
+
+
+def api_exception_handler(exc, context):
+    exc = _as_api_exception(exc)
     response = drf_exception_handler(exc, context)
     if response is None:
         logger.exception("api_unhandled_error", view=type(context.get("view")).__name__)

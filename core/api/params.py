@@ -13,3 +13,6 @@ def whole_number(value) -> int | None:
     if isinstance(value, str) and value.isascii() and value.isdecimal():
         return int(value)
     return None
+
+
+MAX_ID = 2**63 - 1  # the largest primary key PostgreSQL stores (bigint); larger ids are a 400, not a 500

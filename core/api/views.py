@@ -4,9 +4,13 @@ Authentication and permission classes come from DRF's settings (accounts/api_aut
 platform module knows no app above it.
 """
 
+from urllib.parse import urlencode
+
 from rest_framework.generics import GenericAPIView
+from rest_framework.response import Response
 
 from core.api.pagination import StrictPageNumberPagination
+from core.cache import cached_read
 
 TENANT_READ_SECONDS = 300
 INTERNAL_READ_SECONDS = 300
@@ -36,3 +40,17 @@ class PolicyAPIView(GenericAPIView):
         if action is None:
             raise RuntimeError(f"{type(self).__name__} declares no policy action for {method}")
         return action
+
+    def cached_page(self, *, scope: str, name: str, items, serializer_class, **params) -> Response:
+        """One page of `items()` (called on a cache miss only), cached until the scope's next invalidation.
+
+        Keyed by the validated parameters only: stray query parameters mint no cache keys.
+        """
+        page, page_size = self.paginator.page_params(self.request)
+        key = f"{name}:{urlencode(sorted({**params, 'page': page, 'page_size': page_size}.items()))}"
+
+        def page_body():
+            rows = self.paginate_queryset(items())
+            return self.get_paginated_response(serializer_class(rows, many=True).data).data
+
+        return Response(cached_read(scope, key, page_body))

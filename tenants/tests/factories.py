@@ -13,6 +13,7 @@ import factory
 from django_tenants.utils import tenant_context
 
 from tenants.models import Plan, Tenant
+from tenants.services import tenant_create
 
 
 class PlanFactory(factory.django.DjangoModelFactory):
@@ -55,8 +56,6 @@ class TenantFactory(factory.Factory):
 
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
-        from tenants.services import tenant_create
-
         return tenant_create(*args, **kwargs)
 
 

@@ -200,7 +200,12 @@ def disposable_tenant(transactional_db_free):
 
     run = provisioning_run(
         provisioning_request(
-            slug="doomed", name="Doomed Inc", plan_code="starter", owner_name="Dee", owner_email="dee@doomed.test"
+            slug="doomed",
+            name="Doomed Inc",
+            plan_code="starter",
+            owner_name="Dee",
+            owner_email="dee@doomed.test",
+            start=False,
         ).pk
     )
     assert run.status == "succeeded", run.error

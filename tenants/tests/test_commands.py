@@ -64,7 +64,12 @@ def test_provision_tenant_refuses_a_malformed_contact_and_creates_nothing():
 def test_rotate_credentials_rotates_the_platform_keys_or_one_named_secret():
     tenant = provisioning_run(
         provisioning_request(
-            slug="hooli", name="Hooli", plan_code="starter", owner_name="Gavin", owner_email="gavin@hooli.test"
+            slug="hooli",
+            name="Hooli",
+            plan_code="starter",
+            owner_name="Gavin",
+            owner_email="gavin@hooli.test",
+            start=False,
         ).pk
     ).tenant
     names = secret_names("hooli")

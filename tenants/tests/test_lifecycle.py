@@ -17,10 +17,13 @@ from django_tenants.utils import schema_exists, tenant_context
 from accounts.models import Membership, User
 from agents.models import TenantAgent
 from audit.models import OperationalEvent
-from tenants import lifecycle, provisioning
+from tenants import lifecycle
 from tenants.lifecycle import credential_rotate, tenant_transition
 from tenants.models import Domain, ProvisioningRun, SecretRotation, Tenant
 from tenants.provisioning import STEP_NAMES, provisioning_reap, provisioning_request, provisioning_run, secret_names
+from tenants.provisioning import run as provisioning_runner
+from tenants.provisioning.run import _Recorder
+from tenants.provisioning.steps import step_schema
 from tenants.tasks import owner_set_password_email, rotate_credentials_task
 from vault import get_secret_store
 from vault.models import SecretVersion
@@ -51,7 +54,7 @@ def closed_port() -> int:
 @pytest.mark.django_db
 def test_provisioning_end_to_end(django_capture_on_commit_callbacks, eager):
     admin = User.objects.get(email="admin@alquimista.test")
-    run = provisioning_request(**REQUEST, requested_by=admin)
+    run = provisioning_request(**REQUEST, requested_by=admin, start=False)
     with django_capture_on_commit_callbacks(execute=True):
         run = provisioning_run(run.pk)
 
@@ -83,19 +86,20 @@ def test_provisioning_end_to_end(django_capture_on_commit_callbacks, eager):
 @pytest.mark.django_db
 @pytest.mark.parametrize("failing", STEP_NAMES[1:])
 def test_a_failure_at_any_step_leaves_no_trace(monkeypatch, failing):
-    original = getattr(provisioning, f"step_{failing}")
+    original = dict(provisioning_runner.STEPS)[failing]
 
     def fail_after(run, recorder, created):
         original(run, recorder, created)
         raise RuntimeError(f"injected failure in {failing}")
 
-    monkeypatch.setattr(provisioning, f"step_{failing}", fail_after)
-    run = provisioning_run(provisioning_request(**REQUEST).pk)
+    steps = [(name, fail_after if name == failing else step) for name, step in provisioning_runner.STEPS]
+    monkeypatch.setattr(provisioning_runner, "STEPS", steps)
+    run = provisioning_run(provisioning_request(**REQUEST, start=False).pk)
 
     assert run.status == "failed" and run.failed_step == failing and "injected failure" in run.error
     no_trace("umbrella")
     monkeypatch.undo()
-    assert provisioning_run(provisioning_request(**REQUEST).pk).status == "succeeded"  # retrying is safe
+    assert provisioning_run(provisioning_request(**REQUEST, start=False).pk).status == "succeeded"  # retrying is safe
 
 
 @pytest.mark.django_db
@@ -114,7 +118,7 @@ def test_a_failure_at_any_step_leaves_no_trace(monkeypatch, failing):
 def test_bad_requests_are_field_errors_and_nothing_is_created(overrides, field):
     before = ProvisioningRun.objects.count()
     with pytest.raises(ValidationError) as error:
-        provisioning_request(**{**REQUEST, **overrides})
+        provisioning_request(**{**REQUEST, **overrides}, start=False)
     assert field in error.value.message_dict
     assert ProvisioningRun.objects.count() == before
 
@@ -122,7 +126,7 @@ def test_bad_requests_are_field_errors_and_nothing_is_created(overrides, field):
 @pytest.mark.django_db
 def test_precheck_refusal_names_the_reason(settings):
     settings.PROVISION_MIN_FREE_CONNECTIONS_PERCENT = 100
-    run = provisioning_run(provisioning_request(**REQUEST).pk)
+    run = provisioning_run(provisioning_request(**REQUEST, start=False).pk)
     assert run.status == "failed" and run.failed_step == "prechecks"
     assert "connections in use" in run.error
     no_trace("umbrella")
@@ -130,7 +134,7 @@ def test_precheck_refusal_names_the_reason(settings):
 
 @pytest.mark.django_db
 def test_two_runs_for_one_slug_one_wins_the_other_fails_cleanly():
-    first, second = provisioning_request(**REQUEST), provisioning_request(**REQUEST)
+    first, second = provisioning_request(**REQUEST, start=False), provisioning_request(**REQUEST, start=False)
     db = connection.settings_dict
     with psycopg.connect(
         host=db["HOST"], port=db["PORT"], user=db["USER"], password=db["PASSWORD"], dbname=db["NAME"], autocommit=True
@@ -154,7 +158,7 @@ def test_smtp_down_at_the_end_of_a_run_keeps_the_tenant_and_the_mail_is_retried(
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", closed_port(), 2
     with django_capture_on_commit_callbacks(execute=True) as queued:
-        run = provisioning_run(provisioning_request(**REQUEST).pk)
+        run = provisioning_run(provisioning_request(**REQUEST, start=False).pk)
 
     assert run.status == "succeeded" and run.failed_step == "" and run.error == ""
     assert len(queued) == 1  # the set-password e-mail, queued once the run had succeeded
@@ -174,7 +178,7 @@ def test_smtp_down_at_the_end_of_a_run_keeps_the_tenant_and_the_mail_is_retried(
 def test_rotating_the_owner_password_stops_the_old_one_and_keeps_history_without_values(
     eager, django_capture_on_commit_callbacks
 ):
-    run = provisioning_run(provisioning_request(**REQUEST).pk)
+    run = provisioning_run(provisioning_request(**REQUEST, start=False).pk)
     tenant = run.tenant
     name = secret_names("umbrella")["owner_password"]
     old = get_secret_store().get(name).reveal()
@@ -212,7 +216,7 @@ def test_rotating_the_owner_password_stops_the_old_one_and_keeps_history_without
 
 @pytest.mark.django_db
 def test_scheduled_rotation_rotates_old_platform_keys_only_and_leaves_the_owner_password_alone(settings):
-    run = provisioning_run(provisioning_request(**REQUEST).pk)
+    run = provisioning_run(provisioning_request(**REQUEST, start=False).pk)
     owner = User.objects.get(email="alice@umbrella.test")
     owner.set_password("chosen-by-alice-1")
     owner.save(update_fields=["password"])
@@ -280,7 +284,7 @@ def test_audit_isolation_command_passes_and_catches_a_leak(transactional_db_free
 
 
 def test_a_real_slug_race_one_run_wins_the_other_fails_cleanly(transactional_db_free):
-    runs = [provisioning_request(**REQUEST).pk, provisioning_request(**REQUEST).pk]
+    runs = [provisioning_request(**REQUEST, start=False).pk, provisioning_request(**REQUEST, start=False).pk]
     start, results = threading.Barrier(2), {}
 
     def worker(run_id):
@@ -327,10 +331,10 @@ def test_a_real_slug_race_one_run_wins_the_other_fails_cleanly(transactional_db_
 
 @pytest.mark.django_db
 def test_the_reaper_finds_a_tenant_the_dead_run_created_but_had_not_noted_yet():
-    run = provisioning_request(**REQUEST)
+    run = provisioning_request(**REQUEST, start=False)
     ProvisioningRun.objects.filter(pk=run.pk).update(status="running", started_at=timezone.now() - timedelta(hours=1))
     run.refresh_from_db()
-    provisioning.step_schema(run, provisioning._Recorder(run), {"secrets": []})
+    step_schema(run, _Recorder(run), {"secrets": []})
     ProvisioningRun.objects.filter(pk=run.pk).update(tenant=None)  # died before the run row said so
     assert Tenant.objects.filter(slug="umbrella", status="provisioning").exists()
 
@@ -340,7 +344,7 @@ def test_the_reaper_finds_a_tenant_the_dead_run_created_but_had_not_noted_yet():
 
 @pytest.mark.django_db
 def test_scheduled_rotation_goes_on_when_one_secret_fails(settings, monkeypatch):
-    provisioning_run(provisioning_request(**REQUEST).pk)
+    provisioning_run(provisioning_request(**REQUEST, start=False).pk)
     SecretVersion.objects.filter(name__startswith="tenant/umbrella/").update(
         created_at=timezone.now() - timedelta(days=settings.CREDENTIAL_ROTATION_DAYS + 1)
     )

@@ -36,6 +36,7 @@ class Command(BaseCommand):
                 owner_squad=options["owner_squad"],
                 sla=options["sla"],
                 contacts=options["contact"],
+                start=False,
             )
         except ValidationError as error:
             raise command_error(error) from None

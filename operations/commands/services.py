@@ -6,28 +6,29 @@ conditional UPDATE on the current status, so a second delivery or a race changes
 
 import hashlib
 import json
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import structlog
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
 from accounts.policy import Action, can
-from agents.models import TenantAgent
 from audit.services import event_record
-from core.api.params import whole_number
 from core.cache import bump as cache_bump
 from core.cache import tenant_scope
-from integrations.models import Integration
-from operations.commands_models import FINISHED, Command, CommandBatch, CommandStatus, CommandType
+from core.locks import advisory_xact_lock
+from core.requeue import requeue_cutoff
+from operations.commands.parameters import parameters_validate
+from operations.commands_models import Command, CommandBatch, CommandStatus, CommandType
 from operations.handlers import HANDLERS, CommandFailed
-from tenants.models import Tenant
 
 logger = structlog.get_logger(__name__)
+
+
 IDEMPOTENCY_WINDOW = timedelta(hours=24)
 
 
@@ -39,58 +40,10 @@ def types_allowed_for(user) -> list[tuple[str, str]]:
     return [(value, label) for value, label in CommandType.choices if can(user, required_action(value))]
 
 
-def _positive_int(parameters: dict, name: str) -> int:
-    value = whole_number(parameters.get(name))
-    if not value:
-        raise ValidationError({name: "A positive whole number is required."})
-    return value
-
-
-def parameters_validate(*, tenant, command_type: str, parameters: dict) -> dict:
-    """The cleaned parameters for this type, checked against the tenant's own data; ValidationError naming the field."""
-
-    parameters = dict(parameters or {})
-    allowed = {
-        CommandType.HEALTH_CHECK: set(),
-        CommandType.RESET_TOKEN: {"integration_id"},
-        CommandType.RESTART_AGENT: {"agent_id", "reason"},
-        CommandType.REPROCESS_QUEUE: {"channel", "since"},
-    }[command_type]
-    unknown = sorted(set(parameters) - allowed)
-    if unknown:
-        raise ValidationError({unknown[0]: f"Not a parameter of {command_type}."})
-    with tenant_context(tenant):
-        if command_type == CommandType.RESET_TOKEN:
-            integration_id = _positive_int(parameters, "integration_id")
-            if not Integration.objects.filter(pk=integration_id).exists():
-                raise ValidationError({"integration_id": "No such integration in this tenant."})
-            return {"integration_id": integration_id}
-        if command_type == CommandType.RESTART_AGENT:
-            agent_id = _positive_int(parameters, "agent_id")
-            if not TenantAgent.objects.filter(pk=agent_id).exists():
-                raise ValidationError({"agent_id": "No such agent in this tenant."})
-            reason = str(parameters.get("reason", ""))[:200]
-            return {"agent_id": agent_id, "reason": reason}
-    if command_type == CommandType.REPROCESS_QUEUE:
-        cleaned = {}
-        if parameters.get("channel"):
-            if parameters["channel"] not in Integration.Kind.values:
-                raise ValidationError({"channel": f"One of {', '.join(Integration.Kind.values)}."})
-            cleaned["channel"] = parameters["channel"]
-        if parameters.get("since"):
-            try:
-                since = datetime.fromisoformat(str(parameters["since"]))
-            except ValueError:
-                raise ValidationError({"since": "An ISO 8601 date-time is required."}) from None
-            if since.tzinfo is None:
-                raise ValidationError({"since": "Include the time zone (e.g. 2026-11-20T00:00:00Z)."})
-            cleaned["since"] = since.isoformat()
-        return cleaned
-    return {}
-
-
 class IdempotencyKeyReused(ValidationError):
     """The idempotency key already names a different request (another tenant, type or parameters)."""
+
+    http_status = 409
 
     def __init__(self):
         super().__init__({"idempotency_key": "This key was already used for a different command in the last 24 hours."})
@@ -113,7 +66,7 @@ def _send(command_id) -> bool:
     return True
 
 
-def _enqueue(command: Command) -> None:
+def command_enqueue(command: Command) -> None:
     Command.objects.filter(pk=command.pk).update(queued_at=timezone.now())
     transaction.on_commit(lambda: _send(command.pk))
 
@@ -133,19 +86,15 @@ def command_create(
     """Validate, create and enqueue a command; returns (command, created). Same key within 24 h → the existing one."""
     if command_type not in CommandType.values:
         raise ValidationError({"type": f"One of {', '.join(CommandType.values)}."})
-    if tenant.is_public or tenant.status not in ("active", "suspended"):
+    if not tenant.has_schema:
         raise ValidationError({"tenant": "Commands run on active or suspended tenants only."})
-    _require_type_permission(actor, command_type)
+    type_permission_require(actor, command_type)
     cleaned = parameters_validate(tenant=tenant, command_type=command_type, parameters=parameters or {})
     idempotency_key = (idempotency_key or "").strip()[:100]
     fingerprint = request_fingerprint(tenant_id=tenant.pk, command_type=command_type, parameters=cleaned)
     with transaction.atomic():
         if idempotency_key:
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    "SELECT pg_advisory_xact_lock(hashtext(%s))",
-                    [f"command:{getattr(actor, 'pk', None)}:{idempotency_key}"],
-                )
+            advisory_xact_lock(f"command:{getattr(actor, 'pk', None)}:{idempotency_key}")
             existing = Command.objects.filter(
                 created_by=actor, idempotency_key=idempotency_key, created_at__gte=timezone.now() - IDEMPOTENCY_WINDOW
             ).first()
@@ -180,18 +129,18 @@ def command_create(
             request=request,
         )
         if enqueue:
-            _enqueue(command)
+            command_enqueue(command)
     return command, True
 
 
-def _require_type_permission(actor, command_type: str) -> None:
+def type_permission_require(actor, command_type: str) -> None:
     """Creating, cancelling and retrying a command all need the policy's action for its type."""
     if actor is not None and not can(actor, required_action(command_type)):
         raise PermissionDenied(f"Your role may not run {command_type}.")
 
 
 def command_cancel(*, command: Command, actor, request=None) -> Command:
-    _require_type_permission(actor, command.type)
+    type_permission_require(actor, command.type)
     with transaction.atomic():
         updated = Command.objects.filter(pk=command.pk, status=CommandStatus.PENDING).update(
             status=CommandStatus.CANCELLED, finished_at=timezone.now(), progress_message="Cancelled"
@@ -213,7 +162,7 @@ def command_cancel(*, command: Command, actor, request=None) -> Command:
 
 
 def command_retry(*, command: Command, actor, request=None) -> Command:
-    _require_type_permission(actor, command.type)
+    type_permission_require(actor, command.type)
     command.refresh_from_db()
     if command.status not in (CommandStatus.ERROR, CommandStatus.CANCELLED):
         raise ValidationError(
@@ -332,7 +281,7 @@ def commands_requeue(*, now=None) -> int:
     """Send again PENDING commands queued longer ago than REQUEUE_AFTER_SECONDS (the message was never
     published, e.g. Redis was down, or was lost); starting is atomic, so a duplicate message runs it once."""
     now = now or timezone.now()
-    cutoff = now - timedelta(seconds=settings.REQUEUE_AFTER_SECONDS)
+    cutoff = requeue_cutoff(now)
     requeued = 0
     stale = Command.objects.filter(status=CommandStatus.PENDING, queued_at__lt=cutoff).values_list("pk", flat=True)
     for command_id in list(stale):
@@ -354,90 +303,6 @@ def commands_purge(*, now=None) -> int:
     return deleted
 
 
-RUNNABLE_STATUSES = ("active", "suspended")
-
-
-def batch_tenants(*, tenant_ids: list[int] | None = None, status: str = "", plan: str = "") -> list:
-    """The tenants a batch runs on, by name.
-
-    An explicit selection must be runnable as a whole: a provisioning or archived tenant in it is a
-    ValidationError naming its slug. A filter takes only runnable tenants: the active ones, or the
-    suspended ones when it asks for that status.
-    """
-
-    tenants = Tenant.objects.customers().select_related("plan")
-    if status:
-        tenants = tenants.filter(status=status)
-    if plan:
-        tenants = tenants.filter(plan__code=plan)
-    if tenant_ids:
-        tenants = list(tenants.filter(pk__in=tenant_ids).order_by("name"))
-        stopped = [tenant for tenant in tenants if tenant.status not in RUNNABLE_STATUSES]
-        if stopped:
-            raise ValidationError(
-                {
-                    "tenant_ids": [
-                        f"{tenant.slug} is {tenant.status}; commands run on active or suspended tenants only."
-                        for tenant in stopped
-                    ]
-                }
-            )
-        return tenants
-    return list(tenants.filter(status__in=RUNNABLE_STATUSES if status else ["active"]).order_by("name"))
-
-
-def batch_create(
-    *, command_type: str, tenants, parameters: dict | None, concurrency: int, actor, selection: str = "", request=None
-) -> CommandBatch:
-    """One command per tenant, all validated first (nothing is created if one is invalid), `concurrency` running at once."""
-    if command_type not in CommandType.values:
-        raise ValidationError({"type": f"One of {', '.join(CommandType.values)}."})
-    _require_type_permission(actor, command_type)
-    tenants = list(tenants)
-    if not tenants:
-        raise ValidationError({"tenants": "Select at least one tenant."})
-    if not 1 <= concurrency <= 50:
-        raise ValidationError({"concurrency": "Between 1 and 50."})
-    for tenant in tenants:
-        try:
-            parameters_validate(tenant=tenant, command_type=command_type, parameters=parameters or {})
-        except ValidationError as error:
-            raise ValidationError(
-                {f"{tenant.slug}.{field}": problems for field, problems in error.message_dict.items()}
-            ) from None
-    with transaction.atomic():
-        batch = CommandBatch.objects.create(
-            type=command_type,
-            parameters=parameters or {},
-            concurrency=concurrency,
-            selection=selection[:300],
-            created_by=actor,
-        )
-        commands = [
-            command_create(
-                tenant=tenant,
-                command_type=command_type,
-                parameters=parameters,
-                actor=actor,
-                request=request,
-                batch=batch,
-                enqueue=False,
-            )[0]
-            for tenant in tenants
-        ]
-        for command in commands[:concurrency]:
-            _enqueue(command)
-        event_record(
-            action="command_batch.created",
-            actor=actor,
-            target_type="command_batch",
-            target_id=batch.pk,
-            after={"type": command_type, "tenants": len(commands), "concurrency": concurrency},
-            request=request,
-        )
-    return batch
-
-
 def _batch_continue(command: Command) -> None:
     """When a batch command ends, start the batch's next waiting command."""
     if not command.batch_id:
@@ -450,13 +315,4 @@ def _batch_continue(command: Command) -> None:
             .first()
         )
         if waiting is not None:
-            _enqueue(waiting)
-
-
-def batch_summary(batch: CommandBatch) -> dict:
-    counts = {status: 0 for status in CommandStatus.values}
-    for status in batch.commands.values_list("status", flat=True):
-        counts[status] += 1
-    total = sum(counts.values())
-    done = sum(counts[s] for s in FINISHED)
-    return {"total": total, "done": done, "percent": round(done * 100 / total) if total else 100, "counts": counts}
+            command_enqueue(waiting)

@@ -1,0 +1,47 @@
+"""Agent endpoints: a tenant's contracted agents (its own host) and any tenant's (staff)."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.response import Response
+
+from accounts.policy import Action
+from agents.models import TenantAgent
+from agents.selectors import tenant_agents
+from agents.serializers import TenantAgentInternalSerializer, TenantAgentSerializer
+from core.api.inputs import choice_filter, query_input
+from core.api.views import INTERNAL_READ_SECONDS, TENANT_READ_SECONDS, PolicyAPIView
+from core.cache import tenant_scope
+from core.tenancy import customer_tenant_or_404
+
+
+class AgentFilter(serializers.Serializer):
+    status = choice_filter(TenantAgent.Status.values)
+
+
+class TenantAgentsView(PolicyAPIView):
+    """Contracted agents with their 30-day metrics; paginated, `status` filters, cached until the next roll-up."""
+
+    required_action = Action.VIEW_TENANT_DASHBOARD
+    cache_seconds = TENANT_READ_SECONDS
+    serializer_class = TenantAgentSerializer
+
+    @extend_schema(parameters=[AgentFilter], responses=TenantAgentSerializer(many=True))
+    def get(self, request):
+        status = query_input(request, AgentFilter)["status"]
+        return self.cached_page(
+            scope=tenant_scope(request.tenant),
+            name="agents",
+            items=lambda: tenant_agents(tenant=request.tenant, status=status),
+            serializer_class=TenantAgentSerializer,
+            status=status,
+        )
+
+
+class InternalTenantAgentsView(PolicyAPIView):
+    required_action = Action.VIEW_COMPANY_PANEL
+    cache_seconds = INTERNAL_READ_SECONDS
+    serializer_class = TenantAgentInternalSerializer
+
+    def get(self, request, tenant_id: int):
+        tenant = customer_tenant_or_404(tenant_id)
+        return Response(TenantAgentInternalSerializer(tenant_agents(tenant=tenant), many=True).data)

@@ -1,0 +1,30 @@
+"""Declared inputs: query parameters and bodies are validated by a serializer, never parsed by hand.
+
+A bad value is a 400 whose `fields` name the parameter (the one error shape, core/api/errors.py).
+"""
+
+from rest_framework import serializers
+
+
+def query_input(request, serializer_class: type[serializers.Serializer]) -> dict:
+    """The request's query parameters as `serializer_class` declares them, validated."""
+    serializer = serializer_class(data=request.query_params)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+def body_input(request, serializer_class: type[serializers.Serializer]) -> dict:
+    """The request's body as `serializer_class` declares it, validated."""
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+def choice_filter(choices, **kwargs) -> serializers.ChoiceField:
+    """An optional filter parameter whose value must be one of `choices` (empty: no filter)."""
+    return serializers.ChoiceField(choices=list(choices), required=False, allow_blank=True, default="", **kwargs)
+
+
+def text_filter(max_length: int = 200, **kwargs) -> serializers.CharField:
+    """An optional free-text filter (NUL characters and over-long values are refused, 400)."""
+    return serializers.CharField(required=False, allow_blank=True, default="", max_length=max_length, **kwargs)
