@@ -5,24 +5,33 @@ from django.shortcuts import get_object_or_404
 from django_tenants.utils import tenant_context
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import exceptions, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from accounts.policy import Action
+from core.api.inputs import body_input, choice_filter, query_input, text_filter
 from core.api.params import whole_number
 from core.api.views import PolicyAPIView
 from core.tenancy import customer_tenant_or_404
 from dispatch.decision import CHANNELS, REASON_CODES
 from dispatch.imports import leads_import
 from dispatch.models import DispatchDecision, DispatchRun, Lead
+from dispatch.selectors import lead_list
 from dispatch.serializers import (
     DispatchDecisionSerializer,
     DispatchRunCreateSerializer,
     DispatchRunSerializer,
     LeadSerializer,
 )
-from dispatch.services import dispatch_enabled_for, dispatch_flag_set, dispatch_run_create
+from dispatch.services import (
+    dispatch_enabled_for,
+    dispatch_flag_set,
+    dispatch_run_create,
+    lead_create,
+    lead_delete,
+    lead_update,
+)
 
 READ_WRITE = {
     "GET": Action.VIEW_TENANT_DASHBOARD,
@@ -32,26 +41,23 @@ READ_WRITE = {
 }
 
 
+class LeadFilter(serializers.Serializer):
+    status = choice_filter(Lead.Status.values)
+    search = text_filter(max_length=200)
+
+
 class LeadsView(PolicyAPIView):
     required_actions = READ_WRITE
     serializer_class = LeadSerializer
 
-    @extend_schema(parameters=[OpenApiParameter("status", str), OpenApiParameter("search", str)])
+    @extend_schema(parameters=[LeadFilter])
     def get(self, request):
-        leads = Lead.objects.all()
-        if request.query_params.get("status"):
-            if request.query_params["status"] not in Lead.Status.values:
-                raise exceptions.ValidationError({"status": [f"Must be one of {', '.join(Lead.Status.values)}."]})
-            leads = leads.filter(status=request.query_params["status"])
-        if request.query_params.get("search"):
-            leads = leads.filter(name__icontains=request.query_params["search"])
-        page = self.paginate_queryset(leads)
+        page = self.paginate_queryset(lead_list(**query_input(request, LeadFilter)))
         return self.get_paginated_response(LeadSerializer(page, many=True).data)
 
     def post(self, request):
-        serializer = LeadSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        return Response(LeadSerializer(serializer.save()).data, status=status.HTTP_201_CREATED)
+        lead = lead_create(data=body_input(request, LeadSerializer), actor=request.user, request=request)
+        return Response(LeadSerializer(lead).data, status=status.HTTP_201_CREATED)
 
 
 class LeadDetailView(PolicyAPIView):
@@ -62,12 +68,14 @@ class LeadDetailView(PolicyAPIView):
         return Response(LeadSerializer(get_object_or_404(Lead, pk=lead_id)).data)
 
     def patch(self, request, lead_id: int):
-        serializer = LeadSerializer(get_object_or_404(Lead, pk=lead_id), data=request.data, partial=True)
+        lead = get_object_or_404(Lead, pk=lead_id)
+        serializer = LeadSerializer(lead, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        return Response(LeadSerializer(serializer.save()).data)
+        lead = lead_update(lead=lead, data=serializer.validated_data, actor=request.user, request=request)
+        return Response(LeadSerializer(lead).data)
 
     def delete(self, request, lead_id: int):
-        get_object_or_404(Lead, pk=lead_id).delete()
+        lead_delete(lead=get_object_or_404(Lead, pk=lead_id), actor=request.user, request=request)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -1,6 +1,9 @@
 """Reads for dispatch, starting with the one rule on whether a tenant may send at all."""
 
 from django.conf import settings
+from django.db.models import QuerySet
+
+from dispatch.models import Lead
 
 
 def dispatch_refusal(tenant) -> str | None:
@@ -23,3 +26,13 @@ def dispatch_refusal(tenant) -> str | None:
 def dispatch_enabled_for(tenant) -> bool:
     """True when `tenant` may really send (see dispatch_refusal)."""
     return dispatch_refusal(tenant) is None
+
+
+def lead_list(*, status: str = "", search: str = "") -> QuerySet[Lead]:
+    """The current tenant's leads (call inside its schema), newest first; `status` and a name `search` filter."""
+    leads = Lead.objects.order_by("-created_at", "-pk")
+    if status:
+        leads = leads.filter(status=status)
+    if search:
+        leads = leads.filter(name__icontains=search)
+    return leads

@@ -6,7 +6,7 @@ from datetime import timedelta
 import structlog
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Case, F, Value, When
 from django.utils import timezone
 from django_tenants.utils import tenant_context
@@ -205,3 +205,46 @@ def _queue(lead: Lead, channel: str, body: str, decision: DispatchDecision, now)
             last_contacted_at=now, status=Lead.Status.SCHEDULED if channel == "calendar" else Lead.Status.CONTACTED
         )
         enqueue_delivery(message)
+
+
+LEAD_AUDITED_FIELDS = ("status", "preferred_channel", "whatsapp_opt_in", "email_opt_in", "wants_meeting")
+
+
+def _lead_audit(action: str, *, lead_id: int, actor, request, after: dict | None = None) -> None:
+    """A lead's change in the audit log: by id, never its name or contacts."""
+    event_record(
+        action=action,
+        actor=actor,
+        tenant=connection.tenant,
+        target_type="lead",
+        target_id=lead_id,
+        after=after,
+        request=request,
+    )
+
+
+def lead_create(*, data: dict, actor, request=None) -> Lead:
+    """Create a lead from validated fields in the current tenant's schema; audited."""
+    with transaction.atomic():
+        lead = Lead.objects.create(**data)
+        _lead_audit("lead.created", lead_id=lead.pk, actor=actor, request=request)
+    return lead
+
+
+def lead_update(*, lead: Lead, data: dict, actor, request=None) -> Lead:
+    """Change a lead's validated fields; audited with the names of the fields changed (values only for flags)."""
+    changed = sorted(name for name, value in data.items() if getattr(lead, name) != value)
+    with transaction.atomic():
+        for name, value in data.items():
+            setattr(lead, name, value)
+        lead.save(update_fields=[*data] or None)
+        after = {"fields": changed, **{name: data[name] for name in changed if name in LEAD_AUDITED_FIELDS}}
+        _lead_audit("lead.updated", lead_id=lead.pk, actor=actor, request=request, after=after)
+    return lead
+
+
+def lead_delete(*, lead: Lead, actor, request=None) -> None:
+    with transaction.atomic():
+        lead_id = lead.pk
+        lead.delete()
+        _lead_audit("lead.deleted", lead_id=lead_id, actor=actor, request=request)

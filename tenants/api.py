@@ -8,7 +8,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from accounts.policy import Action
-from core.api.inputs import body_input, choice_filter, query_input, text_filter
+from core.api.inputs import body_input, choice_field, choice_filter, query_input, text_filter
 from core.api.views import INTERNAL_READ_SECONDS, PolicyAPIView
 from core.cache import GLOBAL
 from core.tenancy import customer_tenant_or_404
@@ -110,7 +110,7 @@ class TenantFilter(serializers.Serializer):
     search = text_filter(max_length=200)
     status = choice_filter(Tenant.Status.values)
     plan = text_filter(max_length=40)
-    ordering = serializers.ChoiceField(choices=TENANT_ORDERINGS, default="name")
+    ordering = choice_field(TENANT_ORDERINGS, default="name")
 
 
 class InternalTenantsView(PolicyAPIView):

@@ -6,7 +6,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from accounts.policy import Action
-from core.api.inputs import body_input, query_input, text_filter
+from core.api.inputs import body_input, choice_field, query_input, text_filter
 from core.api.views import INTERNAL_READ_SECONDS, TENANT_READ_SECONDS, PolicyAPIView
 from core.cache import cached_read, tenant_scope
 from tenants.serializers import TenantMeSerializer
@@ -21,7 +21,7 @@ from usage.selectors import (
 
 
 class PeriodInput(serializers.Serializer):
-    period = serializers.ChoiceField(choices=list(PERIODS), default="30d")
+    period = choice_field(PERIODS, default="30d")
 
 
 class UsageInput(PeriodInput):

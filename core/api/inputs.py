@@ -20,9 +20,17 @@ def body_input(request, serializer_class: type[serializers.Serializer]) -> dict:
     return serializer.validated_data
 
 
+def choice_field(choices, **kwargs) -> serializers.ChoiceField:
+    """A parameter whose value must be one of `choices`; a refusal lists them."""
+    choices = list(choices)
+    return serializers.ChoiceField(
+        choices=choices, error_messages={"invalid_choice": f"Must be one of {', '.join(choices)}."}, **kwargs
+    )
+
+
 def choice_filter(choices, **kwargs) -> serializers.ChoiceField:
     """An optional filter parameter whose value must be one of `choices` (empty: no filter)."""
-    return serializers.ChoiceField(choices=list(choices), required=False, allow_blank=True, default="", **kwargs)
+    return choice_field(choices, required=False, allow_blank=True, default="", **kwargs)
 
 
 def text_filter(max_length: int = 200, **kwargs) -> serializers.CharField:

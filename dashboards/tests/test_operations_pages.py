@@ -231,3 +231,17 @@ def test_the_provisioning_form_takes_handover_contacts(client_for, public_tenant
         {"name": "Monica Hall", "email": "monica@pp.test", "role": "investor"},
         {"name": "Jared Dunn", "email": "jared@pp.test", "role": ""},
     ]
+
+
+@pytest.mark.parametrize("page", ["operations", ""])
+def test_a_tenant_still_provisioning_has_working_staff_pages(client_for, public_tenant, page):
+    """Its schema may not exist yet: the pages show the tenant without reading inside it (Tenant.has_schema)."""
+    plan = Plan.objects.first()
+    tenant = Tenant.objects.create(
+        schema_name="still_provisioning", slug="still-provisioning", name="Still Provisioning", plan=plan
+    )
+    assert tenant.status == Tenant.Status.PROVISIONING and not tenant.has_schema
+    path = f"/app/company/tenants/{tenant.pk}" + (f"/{page}" if page else "")
+    response = client_for(public_tenant, "admin@alquimista.test").get(path)
+    assert response.status_code == 200
+    assert "Still Provisioning" in response.content.decode()

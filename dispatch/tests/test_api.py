@@ -8,6 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django_tenants.utils import tenant_context
 
+from audit.models import OperationalEvent
 from dispatch.models import DispatchDecision, DispatchRun, Lead
 from tenants.models import Tenant
 
@@ -248,3 +249,23 @@ def test_lead_update_delete_and_list_filters(acme, globex, client_for):
     assert admin.delete(f"/api/tenant/leads/{bruna.pk}").status_code == 404
     with tenant_context(acme):
         assert sorted(Lead.objects.values_list("name", flat=True)) == ["Ana S.", "Carla Dias"]
+
+
+def test_lead_writes_go_through_services_that_audit_them(acme, client_for):
+    admin = client_for(acme, "admin@acme.test")
+    created = admin.post(
+        "/api/tenant/leads", {"name": "Dora", "email": "dora@lead.test"}, content_type="application/json"
+    )
+    assert created.status_code == 201
+    lead_id = str(created.json()["id"])
+    url = f"/api/tenant/leads/{lead_id}"
+    assert admin.patch(url, {"status": "contacted"}, content_type="application/json").status_code == 200
+    assert admin.delete(url).status_code == 204
+    events = OperationalEvent.objects.filter(tenant=acme, target_type="lead", target_id=lead_id).order_by("pk")
+    assert [(event.action, event.actor_email) for event in events] == [
+        ("lead.created", "admin@acme.test"),
+        ("lead.updated", "admin@acme.test"),
+        ("lead.deleted", "admin@acme.test"),
+    ]
+    assert events[1].after == {"fields": ["status"], "status": "contacted"}
+    assert "dora" not in str([event.after for event in events]).lower()  # no personal data in the log
