@@ -130,7 +130,7 @@ def company_usage(request):
     try:
         usage = _overview(period)
     except BadPeriod as error:
-        context = {"period": period, "periods": PERIODS, "error": str(error)}
+        context = {"period": period, "periods": PERIODS, "error": " ".join(error.messages)}
         return render(request, "company/usage.html", context, status=400)
     top = usage["top_tenants_by_requests"]
     context = {

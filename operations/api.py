@@ -11,8 +11,7 @@ from rest_framework.response import Response
 
 from accounts.policy import Action
 from audit.selectors import event_list
-from core.api.inputs import body_input, choice_filter, query_input, text_filter
-from core.api.params import MAX_ID
+from core.api.inputs import IdField, body_input, choice_filter, query_input, text_filter
 from core.api.views import TENANT_READ_SECONDS, PolicyAPIView
 from core.tenancy import customer_tenant_or_404
 from operations.commands import (
@@ -39,7 +38,7 @@ from tenants.models import Tenant
 
 
 class CommandFilter(serializers.Serializer):
-    tenant = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+    tenant = IdField(required=False)
     type = choice_filter(CommandType.values)
     status = choice_filter(CommandStatus.values)
     created_by = text_filter(max_length=254)
@@ -48,7 +47,7 @@ class CommandFilter(serializers.Serializer):
 
 
 class EventFilter(serializers.Serializer):
-    tenant = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+    tenant = IdField(required=False)
     actor = text_filter(max_length=254)
     action = text_filter(max_length=80)
     vars()["from"] = serializers.DateField(required=False)
@@ -62,7 +61,7 @@ class IncidentFilter(serializers.Serializer):
 
 
 class InternalIncidentFilter(IncidentFilter):
-    tenant = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+    tenant = IdField(required=False)
 
 
 def _tenant_or_none(tenant_id):

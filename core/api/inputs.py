@@ -5,6 +5,8 @@ A bad value is a 400 whose `fields` name the parameter (the one error shape, cor
 
 from rest_framework import serializers
 
+from core.api.params import MAX_ID, whole_number
+
 
 def query_input(request, serializer_class: type[serializers.Serializer]) -> dict:
     """The request's query parameters as `serializer_class` declares them, validated."""
@@ -36,3 +38,23 @@ def choice_filter(choices, **kwargs) -> serializers.ChoiceField:
 def text_filter(max_length: int = 200, **kwargs) -> serializers.CharField:
     """An optional free-text filter (NUL characters and over-long values are refused, 400)."""
     return serializers.CharField(required=False, allow_blank=True, default="", max_length=max_length, **kwargs)
+
+
+class IdField(serializers.Field):
+    """A primary key in ASCII digits, 1 to the largest bigint ("١" or "1e3" or 2**64 are a 400, never a lookup)."""
+
+    default_error_messages = {"invalid": "Must be an id (a whole number)."}
+
+    def validate_empty_values(self, data):
+        if data == "" and not self.required:  # `?tenant=` from a form left blank: no filter
+            return True, None
+        return super().validate_empty_values(data)
+
+    def to_internal_value(self, data):
+        number = whole_number(data)
+        if number is None or not 1 <= number <= MAX_ID:
+            self.fail("invalid")
+        return number
+
+    def to_representation(self, value):
+        return value

@@ -71,7 +71,7 @@ def test_secret_versions_show_no_ciphertext(client_for, public_tenant):
     get_secret_store().put("admin-visible", "the-hidden-value-123")
     row = SecretVersion.objects.get(name="admin-visible")
 
-    page = client_for(public_tenant, "admin@alquimista.test").get(f"/admin/tenants/secretversion/{row.pk}/change/")
+    page = client_for(public_tenant, "admin@alquimista.test").get(f"/admin/vault/secretversion/{row.pk}/change/")
     assert page.status_code == 200
     assert b"admin-visible" in page.content
     assert b"the-hidden-value-123" not in page.content and b"ciphertext" not in page.content.lower()
