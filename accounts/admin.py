@@ -4,6 +4,7 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm
+from django.utils.translation import gettext_lazy as _
 
 from accounts.admin_base import PolicyModelAdmin
 from accounts.models import Membership, User
@@ -29,9 +30,9 @@ class MembershipInline(admin.TabularInline):
 
 class OpsUserChangeForm(UserChangeForm):
     internal_role = forms.ChoiceField(
-        choices=[("", "None (not staff)"), *[(role.value, role.label) for role in INTERNAL_ROLES]],
+        choices=[("", _("None (not staff)")), *[(role.value, role.label) for role in INTERNAL_ROLES]],
         required=False,
-        help_text="Staff access; is_staff and the groups follow it.",
+        help_text=_("Staff access; is_staff and the groups follow it."),
     )
 
     def __init__(self, *args, **kwargs):
@@ -51,9 +52,9 @@ class UserAdmin(PolicyModelAdmin, DjangoUserAdmin):
     inlines = [MembershipInline]
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
-        ("Profile", {"fields": ["name"]}),
-        ("Access", {"fields": ["is_active", "internal_role", "is_staff", "is_superuser", "groups"]}),
-        ("Dates", {"fields": ["last_login", "date_joined"]}),
+        (_("Profile"), {"fields": ["name"]}),
+        (_("Access"), {"fields": ["is_active", "internal_role", "is_staff", "is_superuser", "groups"]}),
+        (_("Dates"), {"fields": ["last_login", "date_joined"]}),
     ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "name", "password1", "password2"]})]
     # Roles change only through internal_role_set (which writes the audit event).
@@ -80,7 +81,7 @@ class MembershipAdminForm(forms.ModelForm):
             and cleaned.get("role") != Role.TENANT_ADMIN
             and _last_admin(membership.tenant, membership)
         ):
-            self.add_error("role", "A tenant keeps at least one tenant admin.")
+            self.add_error("role", _("A tenant keeps at least one tenant admin."))
         return cleaned
 
 

@@ -9,6 +9,7 @@ from accounts.api_keys import api_key_create, api_key_revoke
 from accounts.models import ApiKey
 from accounts.policy import Action
 from accounts.serializers import ApiKeyCreatedSerializer, ApiKeyCreateSerializer, ApiKeySerializer
+from core.api.inputs import body_input
 from core.api.views import PolicyAPIView
 from core.tenancy import customer_tenant_or_404
 
@@ -29,12 +30,11 @@ class ApiKeysMixin:
 
     @extend_schema(request=ApiKeyCreateSerializer, responses={201: ApiKeyCreatedSerializer})
     def post(self, request, *args, **kwargs):
-        payload = ApiKeyCreateSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
+        payload = body_input(request, ApiKeyCreateSerializer)
         key, raw = api_key_create(
             tenant=self.key_tenant(),
-            name=payload.validated_data["name"],
-            scopes=sorted(payload.validated_data["scopes"]),
+            name=payload["name"],
+            scopes=sorted(payload["scopes"]),
             actor=request.user,
             request=request,
         )

@@ -1,7 +1,9 @@
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
+from django.core import signing
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import INTERNAL_ROLES, Role
 
@@ -143,3 +145,50 @@ class ViewAsSession(models.Model):
 
     def __str__(self):
         return f"{self.staff} viewing {self.tenant} from {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class Invitation(models.Model):
+    """An existing account asked to join a tenant; it joins only when its owner accepts.
+
+    The tenant sees only the e-mail its admin typed until then. The link mailed to the person
+    carries a signed token of this row's id; the status makes it one-time.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        ACCEPTED = "accepted", _("Accepted")
+        DECLINED = "declined", _("Declined")
+        CANCELLED = "cancelled", _("Cancelled")
+        EXPIRED = "expired", _("Expired")
+
+    TOKEN_SALT = "accounts.invitation"
+
+    tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="invitations")
+    role = models.CharField(
+        max_length=20,
+        choices=[(Role.TENANT_ADMIN, Role.TENANT_ADMIN.label), (Role.TENANT_USER, Role.TENANT_USER.label)],
+    )
+    invited_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    responded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "email"],
+                condition=models.Q(status="pending"),
+                name="invitation_one_pending_per_tenant_email",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.email} invited to {self.tenant_id} ({self.status})"
+
+    @property
+    def token(self) -> str:
+        return signing.dumps(self.pk, salt=self.TOKEN_SALT)

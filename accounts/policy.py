@@ -33,6 +33,8 @@ MATRIX: dict[Action, frozenset[Role]] = {
     Action.VIEW_TENANT_DASHBOARD: frozenset({TA, TU}),
     Action.MANAGE_LEADS: frozenset({TA}),
     Action.VIEW_COMPANY_PANEL: frozenset({A, S}),
+    # Prices and costs are billing: plan and agent prices, usage cost, MRR. Staff see them only with this
+    # action, on every surface (pages, API, admin, CSV), viewing as a tenant included; see may_see_cost.
     Action.VIEW_BILLING: frozenset({A}),
     Action.CREATE_BASIC_COMMAND: frozenset({A, S}),
     Action.CREATE_RESET_TOKEN_COMMAND: frozenset({A}),
@@ -115,3 +117,15 @@ def can(user, action: Action, tenant=None) -> bool:
     if action in TENANT_SCOPED:
         return tenant_role(user, tenant) in allowed
     return internal_role(user) in allowed
+
+
+def may_see_cost(user, tenant=None) -> bool:
+    """May `user` see prices and costs (of `tenant`, when the figures are one tenant's)?
+
+    Cost is billing: staff see it only with VIEW_BILLING, whatever they are looking at (company pages,
+    the internal API, the admin, a CSV, a tenant's dashboard while viewing as it). A tenant's own
+    members and API keys see their own tenant's usage cost: it is what they are billed.
+    """
+    if hasattr(user, "key"):
+        return tenant is not None and user.key.tenant_id == tenant.pk
+    return tenant_role(user, tenant) is not None or can(user, Action.VIEW_BILLING)

@@ -1,8 +1,10 @@
-"""Reads about users: where a user belongs and lands."""
+"""Reads about users: where a user belongs and lands, a tenant's members and invitations."""
 
+from django.core import signing
+from django.utils import timezone
 from django_tenants.utils import get_tenant_model
 
-from accounts.models import Membership
+from accounts.models import Invitation, Membership
 from accounts.policy import is_internal
 
 
@@ -31,3 +33,31 @@ def home_of(user) -> tuple[object | None, str]:
 
 def tenant_members(tenant) -> list[Membership]:
     return list(Membership.objects.filter(tenant=tenant).select_related("user").order_by("user__email"))
+
+
+def tenant_invitations_pending(tenant) -> list[Invitation]:
+    """Invitations still waiting for an answer. Only what the tenant typed (e-mail, role) is for its eyes."""
+    return list(
+        Invitation.objects.filter(tenant=tenant, status=Invitation.Status.PENDING, expires_at__gt=timezone.now())
+        .select_related("invited_by")
+        .order_by("email")
+    )
+
+
+def invitation_by_token(*, token: str, tenant) -> Invitation | None:
+    """The invitation a mailed link names, on its own tenant's host only; None for a bad or foreign token."""
+    try:
+        invitation_id = signing.loads(token, salt=Invitation.TOKEN_SALT)
+    except signing.BadSignature:
+        return None
+    if not isinstance(invitation_id, int):
+        return None
+    return (
+        Invitation.objects.filter(pk=invitation_id, tenant=tenant)
+        .select_related("tenant", "user", "invited_by")
+        .first()
+    )
+
+
+def tenant_invitation(*, tenant, invitation_id: int) -> Invitation | None:
+    return Invitation.objects.filter(pk=invitation_id, tenant=tenant).select_related("tenant").first()

@@ -2,13 +2,14 @@
 
 from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig
+from django.utils.translation import gettext_lazy as _
 
 from accounts.policy import Action, can
 
 
 class OpsAdminSite(admin.AdminSite):
-    site_header = "Alquimista Ops admin"
-    site_title = "Alquimista Ops admin"
+    site_header = _("Alquimista Ops admin")
+    site_title = _("Alquimista Ops admin")
 
     def has_permission(self, request):
         return request.user.is_active and can(request.user, Action.USE_DJANGO_ADMIN)

@@ -2,8 +2,10 @@
 
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
+from csp.constants import NONE, SELF
 
 from alquimista import devports
 from alquimista.env import env_bool, env_int, env_list, env_str, refuse, require_in_production
@@ -81,15 +83,22 @@ DATABASE_ROUTERS = ["core.routers.SplitAppRouter", "django_tenants.routers.Tenan
 MIDDLEWARE = [
     "core.observability.middleware.ProbeMiddleware",
     "core.observability.middleware.RequestContextMiddleware",
-    "tenants.middleware.CachedTenantMiddleware",
+    # Defensive headers outside the tenant lookup, so its unknown-host 404 carries them too;
+    # core.security reads request.user on the way out, set further in when a request got that far.
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "core.security.SecurityHeadersMiddleware",
+    # Static files are the same on every host (the unknown-host 404 page needs its style sheet too).
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "tenants.middleware.CachedTenantMiddleware",
+    # A NUL character in a query parameter or page form field is a 400 naming it (core/request_guards.py).
+    "core.request_guards.NulInputMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "accounts.middleware.SessionTenantBindingMiddleware",
     "accounts.middleware.ViewAsMiddleware",
@@ -153,10 +162,18 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-# Lock out after N failed logins, per user name and, separately, per IP address.
+# Lock a user name after N failed logins (alone, and with the IP); an IP has its own, higher
+# ceiling that user names known from that IP pass (accounts/login_protection.py).
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+LOGIN_IP_FAILURE_LIMIT = env_int("LOGIN_IP_FAILURE_LIMIT", 50)
+AXES_LOCKOUT_PARAMETERS = [["username"], ["username", "ip_address"]]
+# The login form posts `username` (axes would read the user model's `email` field name).
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "accounts.login_protection.login_username"
+AXES_HANDLER = "accounts.login_protection.LoginProtectionHandler"
+# A refused attempt is not counted again: a correct password tried during a lock never extends it.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "dashboards.account_views.locked_out"
 AXES_VERBOSE = False
@@ -202,6 +219,11 @@ SESSION_COOKIE_HTTPONLY = True
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if PRODUCTION else None
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# HSTS over HTTPS in production; tenants are subdomains of BASE_DOMAIN, so they are covered too.
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000) if PRODUCTION else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = PRODUCTION
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -216,6 +238,15 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 25,
     "EXCEPTION_HANDLER": "core.api.errors.api_exception_handler",
+    # JSON only: no browsable HTML renderer (it crashed list endpoints asked for text/html or ?format=api);
+    # an Accept that JSON cannot satisfy is a 406, an unknown ?format= a 404.
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # The JSON parser refuses too-deep nesting and text PostgreSQL cannot store (core/api/parsers.py).
+    "DEFAULT_PARSER_CLASSES": [
+        "core.api.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 SPECTACULAR_SETTINGS = {
@@ -223,6 +254,9 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Tenant and internal operations API of the Alquimista Ops platform.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The schema and the docs page read the browser session only: a stray or bad API key header is not
+    # checked while the docs template renders (it was a 500 there, outside DRF's error handling).
+    "SERVE_AUTHENTICATION": ["rest_framework.authentication.SessionAuthentication"],
 }
 
 # Celery: Redis broker on its own database index so cache.clear() never drops queued tasks.
@@ -286,6 +320,31 @@ OIDC_CALLBACK_CLASS = "accounts.oidc.OidcCallbackView"
 OIDC_AUTHENTICATE_CLASS = "mozilla_django_oidc.views.OIDCAuthenticationRequestView"
 LOGIN_REDIRECT_URL_FAILURE = "/login/?sso_error=1"
 
+# Content-Security-Policy (django-csp): every script and style is a file under /static/, nothing inline,
+# nothing from another origin. form-action also governs where a form's redirect may go (Chromium
+# enforces it): logging in or starting view-as on one host lands on another (public <-> tenant), and
+# logging out of an SSO login ends at the provider.
+_SITE_PORT_SUFFIX = f":{SITE_PORT}" if SITE_PORT else ""
+_FORM_TARGETS = [
+    f"{SITE_SCHEME}://{BASE_DOMAIN}{_SITE_PORT_SUFFIX}",
+    f"{SITE_SCHEME}://*.{BASE_DOMAIN}{_SITE_PORT_SUFFIX}",
+]
+if OIDC_ENABLED and OIDC_OP_LOGOUT_ENDPOINT:
+    _FORM_TARGETS.append("{0.scheme}://{0.netloc}".format(urlsplit(OIDC_OP_LOGOUT_ENDPOINT)))
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF, *_FORM_TARGETS],
+    },
+}
+
 # Usage roll-up and the incidents it opens.
 USAGE_ERROR_RATE_THRESHOLD = env_int("USAGE_ERROR_RATE_PERCENT", 5) / 100
 USAGE_ERROR_RATE_MIN_REQUESTS = env_int("USAGE_ERROR_RATE_MIN_REQUESTS", 20)
@@ -308,6 +367,8 @@ DISPATCH_QUIET_END_HOUR = env_int("DISPATCH_QUIET_END_HOUR", 8)
 DISPATCH_RATE_PER_HOUR = env_int("DISPATCH_RATE_PER_HOUR", 200)
 DISPATCH_MAX_ATTEMPTS = env_int("DISPATCH_MAX_ATTEMPTS", 3)
 WHATSAPP_API_BASE_URL = env_str("WHATSAPP_API_BASE_URL", "https://graph.facebook.com/v20.0")
+# Seconds to wait for the WhatsApp API; a request it did not answer in time may have been sent (not retried).
+WHATSAPP_API_TIMEOUT = env_int("WHATSAPP_API_TIMEOUT", 10)
 
 # Backups: pg_dump into BACKUP_DIR, or into an S3 bucket when BACKUP_S3_BUCKET is set.
 BACKUP_DIR = env_str("BACKUP_DIR", str(DATA_DIR / "backups"))

@@ -12,3 +12,5 @@ _redis_base = REDIS_URL.rsplit("/", 1)[0]
 CACHES["default"]["LOCATION"] = f"{_redis_base}/2"
 CELERY_BROKER_URL = f"{_redis_base}/3"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Two test runs at once (two checkouts, or TEST_DATABASE_NAME set) must not read each other's cached rows.
+CACHES["default"]["KEY_PREFIX"] = DATABASES["default"]["TEST"]["NAME"]  # noqa: F405

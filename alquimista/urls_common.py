@@ -18,7 +18,14 @@ urlpatterns = [
     path("logout/", account_views.OpsLogoutView.as_view(), name="logout"),
     path("password-reset/", account_views.TenantPasswordResetView.as_view(), name="password_reset"),
     path("password-reset/sent/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
-    path("reset/<uidb64>/<token>/", auth_views.PasswordResetConfirmView.as_view(), name="password_reset_confirm"),
+    # Setting a password from the mailed link logs the person in: the path past a network's login lockout.
+    path(
+        "reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(
+            post_reset_login=True, post_reset_login_backend="django.contrib.auth.backends.ModelBackend"
+        ),
+        name="password_reset_confirm",
+    ),
     path("reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     path("password/", login_required_here(auth_views.PasswordChangeView.as_view()), name="password_change"),
     path(

@@ -1,5 +1,6 @@
 """Identity pages: profile, API keys and users of a tenant (for its admins), view-as."""
 
+from datetime import timedelta
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -7,17 +8,34 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts import view_as
 from accounts.api_keys import api_key_create, api_key_revoke
 from accounts.forms import ChangeRoleForm, InviteUserForm, ProfileForm, TenantPasswordResetForm
-from accounts.models import ApiKey, Membership, User
+from accounts.login_protection import LoginLock, login_username
+from accounts.models import ApiKey, Invitation, Membership
 from accounts.policy import Action
 from accounts.roles import Role
-from accounts.selectors import memberships_of, tenant_members
-from accounts.services import membership_remove, membership_role_change, tenant_user_invite
+from accounts.selectors import (
+    invitation_by_token,
+    memberships_of,
+    tenant_invitation,
+    tenant_invitations_pending,
+    tenant_members,
+)
+from accounts.services import (
+    invitation_accept,
+    invitation_cancel,
+    invitation_decline,
+    membership_remove,
+    membership_role_change,
+    tenant_user_invite,
+)
 from audit.services import event_record
 from core.hosts import public_url
 from core.tenancy import customer_tenant_or_404
@@ -64,15 +82,19 @@ def provider_logout_url(request) -> str | None:
     return f"{endpoint}{'&' if '?' in endpoint else '?'}{urlencode(params)}"
 
 
-def locked_out(request, credentials=None, *args, **kwargs):
-    """django-axes calls this for every attempt refused by a lockout; each one is audited."""
+def locked_out(request, original_response=None, credentials=None):
+    """django-axes calls this for every attempt refused by a lockout; each one is audited with its lock."""
 
-    attempted = credentials or getattr(request, "axes_credentials", None) or {}
-    username = str(attempted.get("username") or request.POST.get("username", ""))[:254]
+    lock = getattr(request, "login_lock", LoginLock.USER)
     event_record(
-        action="auth.locked_out", actor_email=username, tenant=getattr(request, "tenant", None), request=request
+        action="auth.locked_out",
+        actor_email=login_username(request, credentials) or "",
+        tenant=getattr(request, "tenant", None),
+        after={"lock": str(lock)},
+        request=request,
     )
-    return render(request, "registration/locked_out.html", status=429)
+    context = {"lock": str(lock), "minutes": settings.AXES_COOLOFF_TIME // timedelta(minutes=1)}
+    return render(request, "registration/locked_out.html", context, status=429)
 
 
 class TenantPasswordResetView(auth_views.PasswordResetView):
@@ -134,23 +156,32 @@ def users_page(request):
     form = InviteUserForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            user = view_invite(request, form)
+            added = view_invite(request, form)
         except ValidationError as error:
             for field, problems in error.message_dict.items():
                 for problem in problems:
                     form.add_error(field if field in form.fields else None, problem)
         else:
-            messages.success(request, f"{user.email} was invited and will receive a link to set a password.")
+            messages.success(request, _invite_message(added))
             return redirect("tenant-users")
     context = {
         "members": tenant_members(request.tenant),
+        "invitations": tenant_invitations_pending(request.tenant),
         "form": form,
         "roles": ChangeRoleForm.base_fields["role"].choices,
     }
     return render(request, "accounts/users.html", context, status=400 if form.errors else 200)
 
 
-def view_invite(request, form) -> User:
+def _invite_message(added: Membership | Invitation) -> str:
+    if isinstance(added, Invitation):
+        return _("%(email)s was invited and joins once they accept the invitation we e-mailed them.") % {
+            "email": added.email
+        }
+    return _("%(email)s was invited and will receive a link to set a password.") % {"email": added.user.email}
+
+
+def view_invite(request, form) -> Membership | Invitation:
     return tenant_user_invite(
         tenant=request.tenant,
         email=form.cleaned_data["email"],
@@ -159,6 +190,60 @@ def view_invite(request, form) -> User:
         actor=request.user,
         request=request,
     )
+
+
+@page_post_requires(Action.MANAGE_TENANT_USERS)
+def invitation_cancel_page(request, invitation_id: int):
+    invitation = tenant_invitation(tenant=request.tenant, invitation_id=invitation_id)
+    if invitation is None:
+        raise Http404
+    try:
+        invitation_cancel(invitation=invitation, actor=request.user, request=request)
+        messages.success(request, _("The invitation to %(email)s was withdrawn.") % {"email": invitation.email})
+    except ValidationError as error:
+        _form_errors(request, error)
+    return redirect("tenant-users")
+
+
+def _invitation_or_404(request, token: str) -> Invitation:
+    invitation = invitation_by_token(token=token, tenant=request.tenant)
+    if invitation is None:
+        raise Http404
+    return invitation
+
+
+def invitation_page(request, token: str):
+    """What the mailed link opens: the invitation, with accept and decline buttons (no login: the link is the proof)."""
+    invitation = _invitation_or_404(request, token)
+    is_open = invitation.status == Invitation.Status.PENDING and invitation.expires_at > timezone.now()
+    context = {"invitation": invitation, "token": token, "is_open": is_open}
+    return render(request, "accounts/invitation.html", context, status=200 if is_open else 410)
+
+
+@require_POST
+def invitation_accept_page(request, token: str):
+    invitation = _invitation_or_404(request, token)
+    try:
+        invitation_accept(invitation=invitation, request=request)
+    except ValidationError as error:
+        context = {"invitation": invitation, "token": token, "is_open": False, "errors": error.messages}
+        return render(request, "accounts/invitation.html", context, status=409)
+    messages.success(
+        request, _("You now have access to %(tenant)s. Log in to continue.") % {"tenant": invitation.tenant.name}
+    )
+    return redirect("login")
+
+
+@require_POST
+def invitation_decline_page(request, token: str):
+    invitation = _invitation_or_404(request, token)
+    try:
+        invitation_decline(invitation=invitation, request=request)
+    except ValidationError as error:
+        context = {"invitation": invitation, "token": token, "is_open": False, "errors": error.messages}
+        return render(request, "accounts/invitation.html", context, status=409)
+    context = {"invitation": invitation, "token": token, "is_open": False, "declined": True}
+    return render(request, "accounts/invitation.html", context)
 
 
 @page_post_requires(Action.MANAGE_TENANT_USERS)

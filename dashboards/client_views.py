@@ -1,25 +1,26 @@
 """The client dashboard on a tenant's host: overview, agents, integrations, usage (page and CSV), incidents."""
 
-import csv
-
-from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
-from django.http import HttpResponse, HttpResponseBadRequest
+from django.http import HttpResponseBadRequest
 from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
 from django.utils.http import urlencode
 
-from accounts.policy import Action
+from accounts.policy import Action, may_see_cost
 from agents.selectors import tenant_agents
+from core.csv_export import csv_response
 from dashboards.access import page_requires
+from dashboards.charts import requests_chart, requests_errors_timeouts_chart, tokens_chart
+from dashboards.forms import ClientIncidentFilterForm, UsageForm
+from dashboards.messages import form_error_add, form_problems
+from dashboards.pagination import filtered_page
 from integrations.models import Integration
 from integrations.selectors import tenant_integrations
 from operations.models import Incident
 from operations.selectors import incident_list
+from usage.cost_visibility import cost_for
 from usage.selectors import PERIODS, BadPeriod, month_to_date_cached, tenant_usage_cached
 
 DEFAULT_PERIOD = "30d"
-PER_PAGE = 25
-ERRORS_COLOR, TIMEOUTS_COLOR = "#dc2626", "#d97706"
 CSV_COLUMNS = (
     "day",
     "live",
@@ -64,38 +65,10 @@ def _meter(label: str, figures: dict) -> dict:
     return {"label": label, **figures, "level": level, "width": min(percent or 0, 100)}
 
 
-def _line(series, datasets) -> dict:
-    return {"type": "line", "labels": [day["day"] for day in series], "datasets": datasets}
-
-
-def _requests_chart(series) -> dict:
-    """Requests per day; errors and timeouts on their own axis, being orders of magnitude fewer."""
-    return _line(
-        series,
-        [
-            {"label": "Requests", "data": [day["requests"] for day in series]},
-            {"label": "Errors", "data": [day["errors"] for day in series], "color": ERRORS_COLOR, "axis": "y2"},
-            {"label": "Timeouts", "data": [day["timeouts"] for day in series], "color": TIMEOUTS_COLOR, "axis": "y2"},
-        ],
-    )
-
-
-def _tokens_chart(series) -> dict:
-    return {
-        "type": "bar",
-        "stacked": True,
-        "labels": [day["day"] for day in series],
-        "datasets": [
-            {"label": "Tokens in", "data": [day["tokens_in"] for day in series]},
-            {"label": "Tokens out", "data": [day["tokens_out"] for day in series], "color": "#0891b2"},
-        ],
-    }
-
-
 @page_requires(Action.VIEW_TENANT_DASHBOARD)
 def client_overview(request):
     tenant = request.tenant
-    month = month_to_date_cached(tenant=tenant)
+    month = cost_for(request.user, month_to_date_cached(tenant=tenant), tenant=tenant)
     series = _usage(tenant, "30d")["series"]
     context = {
         "tenant": tenant,
@@ -104,7 +77,7 @@ def client_overview(request):
         "meters": [_meter("Requests", month["usage"]["requests"]), _meter("Tokens", month["usage"]["tokens"])],
         "open_incidents": incident_list(tenant=tenant, status=Incident.Status.OPEN).count(),
         "requests_30d": sum(day["requests"] for day in series),
-        "chart": _line(series, [{"label": "Requests", "data": [day["requests"] for day in series]}]),
+        "chart": requests_chart(series),
     }
     return render(request, "dashboards/client_overview.html", context)
 
@@ -123,38 +96,46 @@ def client_integrations(request):
 
 @page_requires(Action.VIEW_TENANT_DASHBOARD)
 def client_usage(request):
-    tenant = request.tenant
-    period, agent = _usage_params(request)
-    agents = tenant_agents(tenant=tenant)
-    context = {"period": period, "agent": agent, "agents": agents, "error": None, "error_field": ""}
-    status = 200
-    try:
-        usage = _usage(tenant, period, agent)
-    except BadPeriod as error:
-        field, context["error"] = _usage_error(error)
-        context["error_field"], status = field, 400
-        # Links and the form start again from what was valid.
-        period = DEFAULT_PERIOD if field == "period" else period
-        agent = "" if field == "agent" else agent
-    else:
-        series = usage["series"]
-        context.update(
-            usage=usage,
-            days=list(reversed(series)),
-            requests_chart=_requests_chart(series),
-            tokens_chart=_tokens_chart(series),
-        )
-    context["period_links"] = [
-        (choice, days, urlencode({"period": choice, **({"agent": agent} if agent else {})}))
-        for choice, days in PERIODS.items()
-    ]
-    context["form_period"] = period
-    context["csv_query"] = urlencode({"period": period, **({"agent": agent} if agent else {})})
+    agents = tenant_agents(tenant=request.tenant)
+    form = UsageForm(request.GET, agents=agents)
+    context = {"form": form, "agents": agents}
+    if form.is_valid():
+        _usage_context(request, form, context)
+    context["problems"] = form_problems(form)
+    # Links and the form start again from what was valid.
+    period = form.cleaned_data.get("period", DEFAULT_PERIOD)
+    agent = form.cleaned_data.get("agent", "")
+    context |= {
+        "period": period,
+        "agent": agent,
+        "period_links": [
+            (choice, days, urlencode({"period": choice, **({"agent": agent} if agent else {})}))
+            for choice, days in PERIODS.items()
+        ],
+        "csv_query": urlencode({"period": period, **({"agent": agent} if agent else {})}),
+    }
     fragment = request.htmx and not request.htmx.history_restore_request
     template = "dashboards/usage_panel.html" if fragment else "dashboards/client_usage.html"
-    response = render(request, template, context, status=status)
+    response = render(request, template, context, status=400 if context["problems"] else 200)
     patch_vary_headers(response, ("HX-Request",))
     return response
+
+
+def _usage_context(request, form, context: dict) -> None:
+    """The usage figures and charts, or the selector's refusal on the form (an agent removed meanwhile)."""
+    try:
+        usage = _usage(request.tenant, form.cleaned_data["period"], form.cleaned_data["agent"])
+        usage = cost_for(request.user, usage, tenant=request.tenant)  # cost is billing for staff viewing as
+    except BadPeriod as error:
+        form_error_add(form, error)
+        return
+    series = usage["series"]
+    context.update(
+        usage=usage,
+        days=list(reversed(series)),
+        requests_chart=requests_errors_timeouts_chart(series),
+        tokens_chart=tokens_chart(series),
+    )
 
 
 @page_requires(Action.VIEW_TENANT_DASHBOARD)
@@ -165,25 +146,15 @@ def client_usage_csv(request):
         usage = _usage(tenant, period, agent)
     except BadPeriod as error:
         return HttpResponseBadRequest(_usage_error(error)[1], content_type="text/plain; charset=utf-8")
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{tenant.slug}-usage-{period}.csv"'
-    writer = csv.DictWriter(response, CSV_COLUMNS, extrasaction="ignore")
-    writer.writeheader()
-    writer.writerows({**day, "live": "yes" if day["live"] else "no"} for day in usage["series"])
-    return response
+    columns = [column for column in CSV_COLUMNS if column != "cost" or may_see_cost(request.user, tenant)]
+    days = ({**day, "live": "yes" if day["live"] else "no"} for day in usage["series"])
+    rows = ([day.get(column) for column in columns] for day in days)
+    return csv_response(filename=f"{tenant.slug}-usage-{period}.csv", header=columns, rows=rows, stream=False)
 
 
 @page_requires(Action.VIEW_TENANT_DASHBOARD)
 def client_incidents(request):
-    status_filter = request.GET.get("status", "")
-    context = {"statuses": Incident.Status.choices, "status_filter": status_filter, "page": None, "error": None}
-    if status_filter and status_filter not in Incident.Status.values:
-        context["error"] = "Status: choose open, acknowledged or resolved."
-    else:
-        incidents = incident_list(tenant=request.tenant, status=status_filter)
-        try:
-            context["page"] = Paginator(incidents, PER_PAGE).page(request.GET.get("page", 1))
-        except (EmptyPage, PageNotAnInteger):
-            context["error"] = "There is no such page."
-    context["query"] = urlencode({"status": status_filter}) if status_filter else ""
-    return render(request, "dashboards/client_incidents.html", context, status=400 if context["error"] else 200)
+    form = ClientIncidentFilterForm(request.GET)
+    context, status = filtered_page(request, form, lambda status: incident_list(tenant=request.tenant, status=status))
+    context["statuses"] = Incident.Status.choices
+    return render(request, "dashboards/client_incidents.html", context, status=status)

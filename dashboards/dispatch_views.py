@@ -4,85 +4,74 @@ from collections import Counter
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 
 from accounts.policy import Action
 from dashboards.access import page_post_requires, page_requires
+from dashboards.charts import counts_chart
+from dashboards.forms import DispatchRunForm, LeadsImportForm
+from dashboards.messages import error_messages, form_messages
+from dashboards.pagination import paginate
 from dispatch.imports import leads_import
-from dispatch.models import DispatchDecision, DispatchRun, Lead
-from dispatch.services import dispatch_enabled_for, dispatch_run_create
+from dispatch.selectors import dispatch_enabled_for, dispatch_run_decisions, dispatch_run_list, lead_list
+from dispatch.services import dispatch_run_create
 
-
-def _chart(title_counts: Counter) -> dict:
-    labels = sorted(title_counts)
-    return {
-        "type": "bar",
-        "labels": labels,
-        "datasets": [{"label": "decisions", "data": [title_counts[label] for label in labels]}],
-    }
+IMPORT_PROBLEMS_SHOWN = 20  # per field: a file can have thousands of bad lines
 
 
 @page_requires(Action.VIEW_TENANT_DASHBOARD)
 def dispatch_page(request):
-    try:
-        page = Paginator(Lead.objects.all(), 25).page(request.GET.get("page", 1))
-    except (EmptyPage, PageNotAnInteger):
-        page, status = None, 400
-    else:
-        status = 200
-    runs = list(DispatchRun.objects.all()[:10])
+    leads = paginate(request, lead_list())
+    runs = dispatch_run_list()
     latest = runs[0] if runs else None
-    decisions = list(DispatchDecision.objects.filter(run=latest).select_related("lead")[:200]) if latest else []
+    decisions = dispatch_run_decisions(run=latest) if latest else []
     context = {
-        "leads": page,
+        "leads": leads["page"],
         "runs": runs,
         "latest": latest,
         "decisions": decisions,
         "running": any(run.status in ("pending", "running") for run in runs),
         "enabled": dispatch_enabled_for(request.tenant),
-        "by_channel": _chart(Counter(d.channel for d in decisions)),
-        "by_reason": _chart(Counter(d.reason_code for d in decisions)),
+        "by_channel": counts_chart(Counter(d.channel for d in decisions), _("decisions")),
+        "by_reason": counts_chart(Counter(d.reason_code for d in decisions), _("decisions")),
     }
     template = "dashboards/dispatch_runs.html" if request.htmx else "dashboards/dispatch.html"
-    return render(request, template, context, status=status)
+    return render(request, template, context, status=400 if leads["page_error"] else 200)
 
 
 @page_post_requires(Action.MANAGE_LEADS)
 def dispatch_import(request):
-    upload = request.FILES.get("file")
-    if upload is None:
-        messages.error(request, "file: choose a CSV file.")
+    form = LeadsImportForm(request.POST, request.FILES)
+    if not form.is_valid():
+        form_messages(request, form)
         return redirect("client-dispatch")
     try:
-        count = leads_import(content=upload.read())
+        count = leads_import(content=form.cleaned_data["file"].read())
     except ValidationError as error:
-        for field, problems in error.message_dict.items():
-            for problem in problems[:20]:
-                messages.error(request, f"{field}: {problem}" if field != "rows" else problem)
-        messages.error(request, "Nothing was imported: fix the lines above and upload the file again.")
+        error_messages(request, form, error, limit=IMPORT_PROBLEMS_SHOWN, aliases={"rows": "file"})
+        messages.error(request, _("Nothing was imported: fix the lines above and upload the file again."))
     else:
-        messages.success(request, f"{count} leads imported.")
+        messages.success(request, _("%(count)s leads imported.") % {"count": count})
     return redirect("client-dispatch")
 
 
 @page_post_requires(Action.MANAGE_LEADS)
 def dispatch_dry_run(request):
+    form = DispatchRunForm(request.POST)
+    if not form.is_valid():
+        form_messages(request, form)
+        return redirect("client-dispatch")
     try:
         dispatch_run_create(
             tenant=request.tenant,
             actor=request.user,
-            dry_run=request.POST.get("real") != "1",
-            batch_size=int(request.POST.get("batch_size", "100") or 100),
+            dry_run=not form.cleaned_data["real"],
+            batch_size=form.cleaned_data["batch_size"],
             request=request,
         )
-    except (ValidationError, ValueError) as error:
-        messages.error(
-            request,
-            "; ".join(sum(error.message_dict.values(), []))
-            if isinstance(error, ValidationError)
-            else "batch_size: a whole number.",
-        )
+    except ValidationError as error:
+        error_messages(request, form, error)
     else:
-        messages.success(request, "Run started: decisions appear below as it goes.")
+        messages.success(request, _("Run started: decisions appear below as it goes."))
     return redirect("client-dispatch")

@@ -2,12 +2,11 @@
 
 from django.contrib.auth import logout
 from django.shortcuts import redirect
-from django_tenants.utils import get_public_schema_name
 
 from accounts.handoff import handoff_create
 from accounts.selectors import home_of, memberships_of
 from core.hosts import public_url, tenant_url
-from tenants.models import Tenant
+from tenants.selectors import public_tenant
 
 
 def redirect_to_tenant(request, tenant, path: str):
@@ -32,4 +31,4 @@ def redirect_home(request):
     if path.startswith("/login/"):
         return redirect(public_url(path))
     # The company panel or the chooser are on the public host; sessions are per host.
-    return redirect_to_tenant(request, Tenant.objects.get(schema_name=get_public_schema_name()), path)
+    return redirect_to_tenant(request, public_tenant(), path)

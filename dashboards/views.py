@@ -3,6 +3,7 @@ from django.shortcuts import redirect, render
 
 from accounts.handoff import handoff_redeem
 from accounts.selectors import memberships_of
+from dashboards.forms import ChooseTenantForm, HandoffForm
 from dashboards.routing import redirect_home, redirect_to_tenant
 
 
@@ -14,7 +15,10 @@ def home(request):
 
 def login_handoff(request):
     """Redeems a one-time ticket made on another host and logs the user in on this one."""
-    redeemed = handoff_redeem(raw=request.GET.get("ticket", ""), tenant=request.tenant)
+    form = HandoffForm(request.GET)
+    if not form.is_valid():
+        return redirect("login")
+    redeemed = handoff_redeem(raw=form.cleaned_data["ticket"], tenant=request.tenant)
     if redeemed is None:
         return redirect("login")
     user, next_path = redeemed
@@ -25,7 +29,8 @@ def login_handoff(request):
 def choose_tenant(request):
     if not request.user.is_authenticated:
         return redirect("login")
-    chosen = request.GET.get("tenant")
+    form = ChooseTenantForm(request.GET)
+    chosen = form.cleaned_data["tenant"] if form.is_valid() else ""
     memberships = memberships_of(request.user)
     for membership in memberships:
         if membership.tenant.slug == chosen:

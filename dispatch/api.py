@@ -4,14 +4,14 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
 from django_tenants.utils import tenant_context
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, serializers, status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from accounts.policy import Action
-from core.api.inputs import body_input, choice_filter, query_input, text_filter
-from core.api.params import whole_number
+from core.api.inputs import IdField, body_input, choice_filter, query_input, text_filter
+from core.api.parsers import JSONParser
 from core.api.views import PolicyAPIView
 from core.tenancy import customer_tenant_or_404
 from dispatch.decision import CHANNELS, REASON_CODES
@@ -44,6 +44,12 @@ READ_WRITE = {
 class LeadFilter(serializers.Serializer):
     status = choice_filter(Lead.Status.values)
     search = text_filter(max_length=200)
+
+
+class DecisionFilter(serializers.Serializer):
+    run = IdField(required=False)
+    channel = choice_filter(CHANNELS)
+    reason = choice_filter(REASON_CODES)
 
 
 class LeadsView(PolicyAPIView):
@@ -108,13 +114,12 @@ class DispatchRunsView(PolicyAPIView):
 
     @extend_schema(request=DispatchRunCreateSerializer, responses={202: DispatchRunSerializer})
     def post(self, request):
-        payload = DispatchRunCreateSerializer(data=request.data)
-        payload.is_valid(raise_exception=True)
+        payload = body_input(request, DispatchRunCreateSerializer)
         run = dispatch_run_create(
             tenant=request.tenant,
             actor=request.user,
-            dry_run=payload.validated_data["dry_run"],
-            batch_size=payload.validated_data["batch_size"],
+            dry_run=payload["dry_run"],
+            batch_size=payload["batch_size"],
             request=request,
         )
         return Response(DispatchRunSerializer(run).data, status=status.HTTP_202_ACCEPTED)
@@ -124,24 +129,15 @@ class DispatchDecisionsView(PolicyAPIView):
     required_action = Action.VIEW_TENANT_DASHBOARD
     serializer_class = DispatchDecisionSerializer
 
-    @extend_schema(
-        parameters=[OpenApiParameter("run", int), OpenApiParameter("channel", str), OpenApiParameter("reason", str)]
-    )
+    @extend_schema(parameters=[DecisionFilter])
     def get(self, request):
+        params = query_input(request, DecisionFilter)
         decisions = DispatchDecision.objects.select_related("lead")
-        params = request.query_params
-        if params.get("run"):
-            run_id = whole_number(params["run"])
-            if run_id is None:
-                raise exceptions.ValidationError({"run": ["Must be a run id."]})
-            decisions = decisions.filter(run_id=run_id)
-        if params.get("channel"):
-            if params["channel"] not in CHANNELS:
-                raise exceptions.ValidationError({"channel": [f"Must be one of {', '.join(CHANNELS)}."]})
+        if params.get("run") is not None:
+            decisions = decisions.filter(run_id=params["run"])
+        if params["channel"]:
             decisions = decisions.filter(channel=params["channel"])
-        if params.get("reason"):
-            if params["reason"] not in REASON_CODES:
-                raise exceptions.ValidationError({"reason": [f"Must be one of {', '.join(REASON_CODES)}."]})
+        if params["reason"]:
             decisions = decisions.filter(reason_code=params["reason"])
         page = self.paginate_queryset(decisions)
         return self.get_paginated_response(DispatchDecisionSerializer(page, many=True).data)

@@ -1,4 +1,5 @@
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Lead(models.Model):
@@ -82,12 +83,19 @@ class DispatchDecision(models.Model):
 
 
 class OutboundMessage(models.Model):
-    """The outbox: one message to deliver; retried with backoff, left failed for REPROCESS_QUEUE."""
+    """The outbox: one message to deliver; retried with backoff, left failed for REPROCESS_QUEUE.
+
+    A delivery claims the row (queued → sending, committed) before it talks to the peer and records the
+    outcome after, so no lock is held across the network. A peer that may have taken the message without
+    confirming it leaves it uncertain: never re-sent automatically, only when a person chooses to.
+    """
 
     class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        SENT = "sent", "Sent"
-        FAILED = "failed", "Failed"
+        QUEUED = "queued", _("Queued")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+        UNCERTAIN = "uncertain", _("Maybe sent")
 
     decision = models.OneToOneField(
         DispatchDecision, null=True, blank=True, on_delete=models.SET_NULL, related_name="outbound"
@@ -101,6 +109,8 @@ class OutboundMessage(models.Model):
     last_error = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # When the delivery now (or last) talking to the peer claimed the row; a claim long past is "maybe sent".
+    sending_since = models.DateTimeField(null=True, blank=True)
     # One message per lead and channel per dispatch day: a re-run never messages a lead twice.
     dedupe_key = models.CharField(max_length=100, unique=True)
 

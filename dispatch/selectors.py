@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.db.models import QuerySet
 
-from dispatch.models import Lead
+from dispatch.models import DispatchDecision, DispatchRun, Lead
 
 
 def dispatch_refusal(tenant) -> str | None:
@@ -36,3 +36,13 @@ def lead_list(*, status: str = "", search: str = "") -> QuerySet[Lead]:
     if search:
         leads = leads.filter(name__icontains=search)
     return leads
+
+
+def dispatch_run_list(*, limit: int = 10) -> list[DispatchRun]:
+    """The current tenant's latest runs (call inside its schema), newest first."""
+    return list(DispatchRun.objects.all()[:limit])
+
+
+def dispatch_run_decisions(*, run: DispatchRun, limit: int = 200) -> list[DispatchDecision]:
+    """A run's decisions with their leads (call inside its schema)."""
+    return list(DispatchDecision.objects.filter(run=run).select_related("lead")[:limit])

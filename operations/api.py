@@ -1,9 +1,7 @@
 """Operations endpoints: commands, batches and the audit log (staff); incidents (a tenant's own, and staff's)."""
 
-import csv
 import json
 
-from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, serializers, status
@@ -13,6 +11,7 @@ from accounts.policy import Action
 from audit.selectors import event_list
 from core.api.inputs import IdField, body_input, choice_filter, query_input, text_filter
 from core.api.views import TENANT_READ_SECONDS, PolicyAPIView
+from core.csv_export import csv_response
 from core.tenancy import customer_tenant_or_404
 from operations.commands import (
     batch_create,
@@ -187,9 +186,33 @@ class BatchDetailView(PolicyAPIView):
         )
 
 
-class _Echo:
-    def write(self, value):
-        return value
+EVENT_CSV_HEADER = [
+    "created_at",
+    "actor_email",
+    "tenant",
+    "action",
+    "target_type",
+    "target_id",
+    "before",
+    "after",
+    "request_id",
+    "ip",
+]
+
+
+def _event_csv_row(event) -> list:
+    return [
+        event.created_at.isoformat(),
+        event.actor_email,
+        event.tenant_slug,
+        event.action,
+        event.target_type,
+        event.target_id,
+        None if event.before is None else json.dumps(event.before, sort_keys=True),
+        None if event.after is None else json.dumps(event.after, sort_keys=True),
+        event.request_id,
+        event.ip,
+    ]
 
 
 class EventsView(PolicyAPIView):
@@ -209,41 +232,8 @@ class EventsView(PolicyAPIView):
             until=params.get("to"),
         )
         if params["export"] == "csv":
-            writer = csv.writer(_Echo())
-            header = [
-                "created_at",
-                "actor_email",
-                "tenant",
-                "action",
-                "target_type",
-                "target_id",
-                "before",
-                "after",
-                "request_id",
-                "ip",
-            ]
-            rows = (
-                writer.writerow(
-                    [
-                        e.created_at.isoformat(),
-                        e.actor_email,
-                        e.tenant_slug,
-                        e.action,
-                        e.target_type,
-                        e.target_id,
-                        "" if e.before is None else json.dumps(e.before, sort_keys=True),
-                        "" if e.after is None else json.dumps(e.after, sort_keys=True),
-                        e.request_id,
-                        e.ip,
-                    ]
-                )
-                for e in events.iterator(chunk_size=1000)
-            )
-            response = StreamingHttpResponse(
-                (line for chunk in ([writer.writerow(header)], rows) for line in chunk), content_type="text/csv"
-            )
-            response["Content-Disposition"] = 'attachment; filename="audit-log.csv"'
-            return response
+            rows = map(_event_csv_row, events.iterator(chunk_size=1000))
+            return csv_response(filename="audit-log.csv", header=EVENT_CSV_HEADER, rows=rows)
         page = self.paginate_queryset(events)
         return self.get_paginated_response(EventSerializer(page, many=True).data)
 

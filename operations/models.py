@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Incident(models.Model):
@@ -35,8 +36,19 @@ class Incident(models.Model):
     resolved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+
+    class Notification(models.TextChoices):
+        NONE = "", _("Not mailed")
+        SENDING = "sending", _("Mailing")
+        SENT = "sent", _("Mailed")
+        UNCERTAIN = "uncertain", _("Maybe mailed")
+
     # When the people it concerns were e-mailed (quota alerts): the durable "sent" mark a lost task is swept by.
     notified_at = models.DateTimeField(null=True, blank=True)
+    # The e-mail's state: claimed (sending, committed before the mail server is contacted), sent, or maybe
+    # sent (the server did not confirm in time): a maybe-sent alert is not mailed again unless a person says so.
+    notification = models.CharField(max_length=10, choices=Notification.choices, blank=True, default="")
+    notification_started_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-opened_at", "-id"]

@@ -2,7 +2,7 @@ from datetime import date
 
 from django.db.models import QuerySet
 
-from operations.commands_models import Command
+from operations.commands_models import Command, CommandBatch
 from operations.models import Incident
 
 
@@ -40,3 +40,17 @@ def command_list(
     if until:
         commands = commands.filter(created_at__date__lte=until)
     return commands.order_by("-created_at")
+
+
+def command_get(*, command_id) -> Command | None:
+    """One command with what its page shows (tenant, author, the command it retries), or None."""
+    return Command.objects.select_related("tenant", "created_by", "retry_of").filter(pk=command_id).first()
+
+
+def batch_get(*, batch_id) -> CommandBatch | None:
+    return CommandBatch.objects.filter(pk=batch_id).first()
+
+
+def batch_commands(*, batch: CommandBatch) -> QuerySet[Command]:
+    """A batch's commands with their tenants, by tenant name (one query whatever the batch's size)."""
+    return batch.commands.select_related("tenant").order_by("tenant__name")

@@ -47,6 +47,7 @@ class DomainAdmin(ReadOnlyPolicyModelAdmin):
 
 @admin.register(Plan)
 class PlanAdmin(PolicyModelAdmin):
+    billing_fields = ("monthly_price", "overage_price_per_1k_tokens")
     list_display = [
         "code",
         "name",

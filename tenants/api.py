@@ -1,6 +1,5 @@
 """Tenant endpoints (staff, public host): the tenant list and detail, provisioning, suspension, credentials, backups."""
 
-from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
@@ -8,7 +7,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from accounts.policy import Action
-from core.api.inputs import body_input, choice_field, choice_filter, query_input, text_filter
+from core.api.inputs import body_input, choice_field, choice_filter, query_input, text_field, text_filter
 from core.api.views import INTERNAL_READ_SECONDS, PolicyAPIView
 from core.cache import GLOBAL
 from core.tenancy import customer_tenant_or_404
@@ -70,18 +69,20 @@ class BackupSerializer(serializers.ModelSerializer):
         fields = ["id", "kind", "tenant_slug", "location", "size_bytes", "verified", "entries", "created_at"]
 
 
-def json_object(request) -> dict:
-    """The request body as a JSON object; a list or a bare value is a 400 naming the body."""
-    if not isinstance(request.data, dict):
-        raise ValidationError({"body": "Send a JSON object."})
-    return request.data
+class NoInput(serializers.Serializer):
+    """A POST that takes no fields: any JSON object (or none), never a list or a bare value."""
 
 
-def string_field(data: dict, name: str, default: str | None = "") -> str | None:
-    value = data.get(name, default)
-    if value is not None and not isinstance(value, str):
-        raise ValidationError({name: "Must be a string."})
-    return value
+class TransitionInput(serializers.Serializer):
+    reason = text_field(max_length=500, required=False, allow_blank=True, default="")
+
+
+class SecretRotateInput(serializers.Serializer):
+    name = text_field(max_length=200, required=False, allow_blank=True, default="")
+
+
+class RestoreInput(serializers.Serializer):
+    slug = text_field(max_length=40, required=False, allow_blank=True, allow_null=True, default=None)
 
 
 class InternalTenantSerializer(serializers.Serializer):
@@ -190,9 +191,9 @@ class TenantTransitionView(PolicyAPIView):
     required_action = Action.MANAGE_TENANT_LIFECYCLE
     transition = ""
 
-    @extend_schema(request=None, responses=OpenApiTypes.OBJECT)
+    @extend_schema(request=TransitionInput, responses=OpenApiTypes.OBJECT)
     def post(self, request, tenant_id: int):
-        data = json_object(request)
+        data = body_input(request, TransitionInput)
         tenant = customer_tenant_or_404(tenant_id)
         if self.transition == "archive":
             tenant = tenant_archive(tenant=tenant, actor=request.user, request=request)
@@ -201,7 +202,7 @@ class TenantTransitionView(PolicyAPIView):
                 tenant=tenant,
                 to=self.transition,
                 actor=request.user,
-                reason=string_field(data, "reason"),
+                reason=data["reason"],
                 request=request,
             )
         return Response({"id": tenant.pk, "slug": tenant.slug, "status": tenant.status})
@@ -222,9 +223,9 @@ class TenantSecretsView(PolicyAPIView):
             ]
         )
 
-    @extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
+    @extend_schema(request=SecretRotateInput, responses=OpenApiTypes.OBJECT)
     def post(self, request, tenant_id: int):
-        name = string_field(json_object(request), "name")
+        name = body_input(request, SecretRotateInput)["name"]
         tenant = customer_tenant_or_404(tenant_id)
         meta = credential_rotate(
             tenant=tenant,
@@ -248,7 +249,7 @@ class BackupsView(PolicyAPIView):
 
     @extend_schema(request=None, responses={201: BackupSerializer})
     def post(self, request):
-        json_object(request)
+        body_input(request, NoInput)
         return Response(
             BackupSerializer(backup_all(actor=request.user, request=request)).data, status=status.HTTP_201_CREATED
         )
@@ -260,7 +261,7 @@ class TenantBackupView(PolicyAPIView):
 
     @extend_schema(request=None, responses={201: BackupSerializer})
     def post(self, request, tenant_id: int):
-        json_object(request)
+        body_input(request, NoInput)
         return Response(
             BackupSerializer(
                 backup_tenant(tenant=customer_tenant_or_404(tenant_id), actor=request.user, request=request)
@@ -274,9 +275,9 @@ class BackupRestoreView(PolicyAPIView):
 
     required_action = Action.MANAGE_TENANT_LIFECYCLE
 
-    @extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
+    @extend_schema(request=RestoreInput, responses=OpenApiTypes.OBJECT)
     def post(self, request, backup_id: int):
-        slug = string_field(json_object(request), "slug", default=None)
+        slug = body_input(request, RestoreInput)["slug"]
         backup = get_object_or_404(Backup, pk=backup_id)
         tenant = restore_tenant(backup=backup, target_slug=slug or None, actor=request.user, request=request)
         return Response({"id": tenant.pk, "slug": tenant.slug, "status": tenant.status})

@@ -8,6 +8,8 @@ from usage.models import UsageDaily
 class UsageDailyAdmin(ReadOnlyPolicyModelAdmin):
     """Derived by the roll-up: corrected by re-running it, never by hand."""
 
+    billing_fields = ("cost",)
+
     list_display = ["day", "tenant", "agent_type", "requests", "errors", "timeouts", "tokens_in", "tokens_out", "cost"]
     list_filter = ["agent_type", "tenant"]
     date_hierarchy = "day"

@@ -10,6 +10,7 @@ from core.api.inputs import body_input, choice_field, query_input, text_filter
 from core.api.views import INTERNAL_READ_SECONDS, TENANT_READ_SECONDS, PolicyAPIView
 from core.cache import cached_read, tenant_scope
 from tenants.serializers import TenantMeSerializer
+from usage.cost_visibility import cost_for
 from usage.ingest import IngestSerializer, agent_requests_ingest
 from usage.selectors import (
     PERIODS,
@@ -71,14 +72,15 @@ class AgentRequestIngestView(PolicyAPIView):
 
 
 class UsageOverviewView(PolicyAPIView):
-    """Totals across tenants, top 10 tenants by requests, tokens and error rate, top agents."""
+    """Totals across tenants, top 10 tenants by requests, tokens and error rate, top agents; cost with VIEW_BILLING."""
 
     required_action = Action.VIEW_COMPANY_PANEL
     cache_seconds = INTERNAL_READ_SECONDS
 
     @extend_schema(parameters=[PeriodInput], responses=OpenApiTypes.OBJECT)
     def get(self, request):
-        return Response(usage_overview_cached(period=query_input(request, PeriodInput)["period"]))
+        overview = usage_overview_cached(period=query_input(request, PeriodInput)["period"])
+        return Response(cost_for(request.user, overview))  # cost is billing: admins only
 
 
 class BillingOverviewView(PolicyAPIView):

@@ -4,14 +4,15 @@ from datetime import date, timedelta
 
 import structlog
 from django.conf import settings
-from django.core.mail import send_mail
-from django.db import transaction
+from django.core.mail import EmailMessage
 from django.db.models import Sum
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accounts.models import Membership
 from accounts.roles import Role
 from agents.models import AgentType
+from core.mail import MailMaybeSent, mail_message_id, mail_send_once
 from core.tasks import publish_on_commit
 from operations.models import Incident
 from operations.services import incident_open
@@ -106,33 +107,62 @@ def quota_incidents_open(*, tenant, month_of: date) -> int:
 
 
 def quota_mail_send(*, incident_id: int) -> int:
-    """E-mail a quota incident to the tenant's active admins once; returns recipients mailed.
+    """E-mail a quota incident to the tenant's active admins at most once; returns recipients mailed.
 
-    The incident row is locked while the mail goes out and marked `notified_at` in the same
-    transaction: a second delivery of the task (or the sweep beside it) waits, then sends nothing.
-    Raises when the mail server refuses, so the caller retries; the mark is then not written.
+    The incident is claimed with a conditional UPDATE (notification "" → sending) committed before the
+    mail server is contacted, and the outcome recorded after: no row lock or transaction is held across
+    the SMTP conversation, so people can acknowledge the incident meanwhile, and a second delivery of the
+    task (or the sweep beside it) finds the claim and sends nothing. A refusal releases the claim and
+    raises, so the caller retries; a timeout after the message was handed over leaves it "maybe mailed"
+    for a person (never re-sent by itself). The Message-ID is derived from the incident.
     """
-    with transaction.atomic():
-        incident = (
-            Incident.objects.select_for_update(of=("self",)).select_related("tenant").filter(pk=incident_id).first()
-        )
-        if incident is None or incident.notified_at is not None:
-            return 0
-        tenant = incident.tenant
+    claimed = Incident.objects.filter(
+        pk=incident_id, notified_at__isnull=True, notification=Incident.Notification.NONE
+    ).update(notification=Incident.Notification.SENDING, notification_started_at=timezone.now())
+    if not claimed:
+        return 0
+    try:
+        incident = Incident.objects.select_related("tenant").get(pk=incident_id)
         recipients = list(
-            Membership.objects.filter(tenant=tenant, role=Role.TENANT_ADMIN, user__is_active=True).values_list(
+            Membership.objects.filter(tenant=incident.tenant, role=Role.TENANT_ADMIN, user__is_active=True).values_list(
                 "user__email", flat=True
             )
         )
         if recipients:
-            send_mail(
-                subject=f"[Alquimista] {tenant.name}: {incident.title}",
-                message=f"{incident.detail}\n\nSee your usage in the client dashboard.",
-                from_email=None,
-                recipient_list=recipients,
-            )
-        Incident.objects.filter(pk=incident.pk).update(notified_at=timezone.now())
+            mail_send_once(_quota_mail(incident, recipients))
+    except MailMaybeSent as failure:
+        _quota_notification_record(incident_id, Incident.Notification.UNCERTAIN)
+        logger.warning("quota_mail_maybe_sent", incident=incident_id, error=str(failure))
+        return 0
+    except Exception:
+        _quota_notification_record(incident_id, Incident.Notification.NONE)  # nothing went out: free to try again
+        raise
+    _quota_notification_record(incident_id, Incident.Notification.SENT, notified_at=timezone.now())
     return len(recipients)
+
+
+def _quota_mail(incident: Incident, recipients: list[str]) -> EmailMessage:
+    return EmailMessage(
+        subject=gettext("[Alquimista] %(tenant)s: %(title)s")
+        % {"tenant": incident.tenant.name, "title": incident.title},
+        body=gettext("%(detail)s\n\nSee your usage in the client dashboard.") % {"detail": incident.detail},
+        to=recipients,
+        headers={"Message-ID": mail_message_id("quota-alert", incident.pk)},
+    )
+
+
+def _quota_notification_record(incident_id: int, notification: str, **fields) -> None:
+    """Record the outcome of the claimed mail (only while it is still this delivery's claim)."""
+    Incident.objects.filter(pk=incident_id, notification=Incident.Notification.SENDING).update(
+        notification=notification, **fields
+    )
+
+
+def quota_mails_uncertain_mark(*, older_than: timedelta = timedelta(minutes=15)) -> int:
+    """Claims older than `older_than` (the worker died mid-conversation) become "maybe mailed" for a person."""
+    return Incident.objects.filter(
+        notification=Incident.Notification.SENDING, notification_started_at__lt=timezone.now() - older_than
+    ).update(notification=Incident.Notification.UNCERTAIN)
 
 
 def quota_mails_unsent(*, older_than: timedelta = timedelta(minutes=15), within: timedelta = timedelta(days=7)):
@@ -142,12 +172,20 @@ def quota_mails_unsent(*, older_than: timedelta = timedelta(minutes=15), within:
     """
     now = timezone.now()
     return Incident.objects.filter(
-        source="quota", notified_at__isnull=True, opened_at__lt=now - older_than, opened_at__gte=now - within
+        source="quota",
+        notified_at__isnull=True,
+        notification=Incident.Notification.NONE,
+        opened_at__lt=now - older_than,
+        opened_at__gte=now - within,
     ).order_by("opened_at")
 
 
 def quota_mails_sweep() -> int:
-    """Mail every alert `quota_mails_unsent` finds; one failing does not stop the others. Returns mails sent."""
+    """Mail every alert `quota_mails_unsent` finds; one failing does not stop the others. Returns mails sent.
+
+    Alerts being mailed or maybe mailed are not among them; a claim whose worker died becomes maybe mailed.
+    """
+    quota_mails_uncertain_mark()
     sent = 0
     for incident_id in quota_mails_unsent().values_list("pk", flat=True):
         try:

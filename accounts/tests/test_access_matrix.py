@@ -12,6 +12,7 @@ from accounts.api_keys import api_key_create
 from accounts.models import User
 from accounts.policy import Action
 from accounts.roles import Role
+from accounts.services import invitation_create
 from dispatch.models import Lead
 from operations.commands import batch_create, command_create
 from operations.services import incident_open
@@ -56,6 +57,9 @@ OPEN_ROUTES = {
     "password_reset_confirm",
     "password_reset_complete",
     "view-as-end",
+    "invitation",  # the mailed, signed token is the proof (accounts/tests/test_invitations.py)
+    "invitation-accept",
+    "invitation-decline",
     "api-schema",
     "api-docs",
     "choose-tenant",
@@ -125,6 +129,7 @@ def fill(route: str, acme, fixtures) -> str:
         "key_id": fixtures["key"].pk,
         "user_id": fixtures["member"].pk,
         "session_id": 999999,
+        "invitation_id": fixtures["invitation"].pk,
         "incident_id": fixtures["incident"].pk,
     }
     values.update(
@@ -162,6 +167,12 @@ def fixtures(acme):
         "lead": lead,
         "key": key,
         "member": User.objects.get(email="user@acme.test"),
+        "invitation": invitation_create(
+            tenant=acme,
+            user=User.objects.get(email="user@globex.test"),
+            email="user@globex.test",
+            role=Role.TENANT_USER,
+        ),
         "incident": incident,
         "command": command,
         "batch": batch,

@@ -52,13 +52,6 @@ def test_lockout_after_repeated_failures_even_with_the_right_password(client_for
     assert not events("auth.login", actor__email="user@acme.test")
 
 
-def test_lockout_per_ip_covers_other_user_names(client_for, acme, settings):
-    for number in range(settings.AXES_FAILURE_LIMIT):
-        post_login(client_for(acme), f"nobody{number}@acme.test", "wrong-password")
-
-    assert post_login(client_for(acme), "admin@acme.test", DEMO_PASSWORD).status_code == 429
-
-
 def test_a_session_cookie_from_one_host_is_refused_on_another(client_for, acme, globex):
     acme_client = client_for(acme, "admin@acme.test")
     cookie = acme_client.cookies["sessionid"].value
@@ -273,6 +266,7 @@ def test_staff_logging_in_on_a_tenant_host_are_carried_to_the_company_panel(clie
 
 def test_behind_a_proxy_the_lockout_and_audit_use_the_forwarded_client_ip(acme, settings):
     settings.TRUSTED_PROXY_COUNT = 1
+    settings.LOGIN_IP_FAILURE_LIMIT = settings.AXES_FAILURE_LIMIT
 
     def via_proxy(forwarded: str) -> Client:
         return Client(HTTP_HOST="acme.localhost", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=forwarded)

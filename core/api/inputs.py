@@ -3,7 +3,8 @@
 A bad value is a 400 whose `fields` name the parameter (the one error shape, core/api/errors.py).
 """
 
-from rest_framework import serializers
+from django.utils.translation import gettext_lazy as _
+from rest_framework import exceptions, serializers
 
 from core.api.params import MAX_ID, whole_number
 
@@ -16,7 +17,9 @@ def query_input(request, serializer_class: type[serializers.Serializer]) -> dict
 
 
 def body_input(request, serializer_class: type[serializers.Serializer]) -> dict:
-    """The request's body as `serializer_class` declares it, validated."""
+    """The request's body as `serializer_class` declares it, validated; a list or a bare value is a 400 naming `body`."""
+    if not isinstance(request.data, dict):
+        raise exceptions.ValidationError({"body": [_("Send a JSON object.")]})
     serializer = serializer_class(data=request.data)
     serializer.is_valid(raise_exception=True)
     return serializer.validated_data
@@ -38,6 +41,20 @@ def choice_filter(choices, **kwargs) -> serializers.ChoiceField:
 def text_filter(max_length: int = 200, **kwargs) -> serializers.CharField:
     """An optional free-text filter (NUL characters and over-long values are refused, 400)."""
     return serializers.CharField(required=False, allow_blank=True, default="", max_length=max_length, **kwargs)
+
+
+class TextField(serializers.CharField):
+    """Text and only text: a number, a list or an object is refused (DRF's CharField would turn 42 into "42")."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+def text_field(max_length: int, **kwargs) -> TextField:
+    """A body field holding text of at most `max_length` characters (NUL characters are refused, 400)."""
+    return TextField(max_length=max_length, **kwargs)
 
 
 class IdField(serializers.Field):

@@ -6,7 +6,9 @@ platform module knows no app above it.
 
 from urllib.parse import urlencode
 
+from rest_framework import exceptions
 from rest_framework.generics import GenericAPIView
+from rest_framework.metadata import SimpleMetadata
 from rest_framework.response import Response
 
 from core.api.pagination import StrictPageNumberPagination
@@ -14,6 +16,15 @@ from core.cache import cached_read
 
 TENANT_READ_SECONDS = 300
 INTERNAL_READ_SECONDS = 300
+
+
+class PolicyMetadata(SimpleMetadata):
+    """OPTIONS: name, description, renderers and parsers; the writable fields only where a view declares a serializer."""
+
+    def determine_actions(self, request, view):
+        if getattr(view, "serializer_class", None) is None:
+            return {}
+        return super().determine_actions(request, view)
 
 
 class PolicyAPIView(GenericAPIView):
@@ -24,6 +35,18 @@ class PolicyAPIView(GenericAPIView):
     pagination_class = StrictPageNumberPagination
     # Successful GETs are private to the caller and cacheable this long (None: no-store).
     cache_seconds: int | None = None
+    metadata_class = PolicyMetadata
+
+    def serves(self, method: str) -> bool:
+        """Whether this view has a handler for `method` (OPTIONS always: DRF answers it)."""
+        return method.lower() in self.http_method_names and hasattr(self, method.lower())
+
+    def initial(self, request, *args, **kwargs):
+        # A method the view does not serve (PUT, DELETE, TRACE, anything) is a 405, before the
+        # policy is asked which action it needs: there is none.
+        if not self.serves(request.method):
+            raise exceptions.MethodNotAllowed(request.method)
+        super().initial(request, *args, **kwargs)
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)

@@ -1,9 +1,12 @@
 """The Django admin asks the policy: staff read, only INTERNAL_ADMIN writes, tenants stay out."""
 
 import pytest
+from django.contrib.admin.utils import flatten_fieldsets
 
+from agents.models import AgentType
 from audit.models import OperationalEvent
 from tenants.models import Domain, Plan
+from usage.models import UsageDaily
 from vault import get_secret_store
 from vault.models import SecretVersion
 
@@ -100,3 +103,57 @@ def test_the_tenant_change_form_cannot_change_slug_status_or_settings(client_for
     assert acme.name == "Acme Renamed"
     assert (acme.slug, acme.status, acme.settings) == ("acme", "active", settings_before)
     assert not OperationalEvent.objects.filter(tenant=acme, action__startswith="tenant.").exists()
+
+
+def test_an_agent_type_is_not_deletable_in_the_admin_a_clean_403(client_for, public_tenant):
+    """Contracted agents in tenant schemas refer to the catalogue: the delete page used to look for them in
+    public (a 500), and deleting would have gone past their PROTECT."""
+    agent_type = AgentType.objects.order_by("pk").first()
+    admin = client_for(public_tenant, "admin@alquimista.test")
+    url = f"/admin/agents/agenttype/{agent_type.pk}/delete/"
+
+    assert admin.get(url).status_code == 403
+    assert admin.post(url, {"post": "yes"}).status_code == 403
+    assert AgentType.objects.filter(pk=agent_type.pk).exists()
+    changelist = admin.get("/admin/agents/agenttype/")
+    assert changelist.status_code == 200 and changelist.context["action_form"] is None  # no "delete selected"
+    assert admin.get(f"/admin/agents/agenttype/{agent_type.pk}/change/").context["has_delete_permission"] is False
+
+
+def _a_usage_row():
+    return UsageDaily.objects.order_by("pk").first()
+
+
+BILLING_IN_THE_ADMIN = [  # (admin path, a row, its billing fields, those of them in the list)
+    ("tenants/plan", lambda: Plan.objects.get(code="starter"), {"monthly_price", "overage_price_per_1k_tokens"}),
+    ("agents/agenttype", lambda: AgentType.objects.order_by("pk").first(), {"price_per_1k_tokens"}),
+    ("usage/usagedaily", _a_usage_row, {"cost"}),
+]
+LISTED = {"monthly_price", "price_per_1k_tokens", "cost"}
+
+
+@pytest.mark.parametrize(("path", "row", "fields"), BILLING_IN_THE_ADMIN, ids=[p for p, _, _ in BILLING_IN_THE_ADMIN])
+@pytest.mark.parametrize(("email", "shown"), [("admin@alquimista.test", True), ("support@alquimista.test", False)])
+def test_prices_and_costs_in_the_admin_are_for_admins_only(client_for, public_tenant, path, row, fields, email, shown):
+    obj = row()
+    client = client_for(public_tenant, email)
+
+    changelist = client.get(f"/admin/{path}/")
+    change = client.get(f"/admin/{path}/{obj.pk}/change/")
+    by_price = client.get(f"/admin/{path}/", {f"{sorted(fields)[0]}__gte": "0"})
+
+    assert changelist.status_code == change.status_code == 200
+    assert fields & set(changelist.context["cl"].list_display) == (fields & LISTED if shown else set())
+    assert fields & set(flatten_fieldsets(change.context["adminform"].fieldsets)) == (fields if shown else set())
+    assert by_price.status_code == (200 if shown else 400)  # no bisecting a hidden price with a filter
+    if not shown:
+        html = changelist.content.decode() + change.content.decode()
+        assert [field for field in fields if str(getattr(obj, field)) in html] == []
+
+
+def test_support_lists_plans_by_code_not_by_price(client_for, public_tenant):
+    support = client_for(public_tenant, "support@alquimista.test").get("/admin/tenants/plan/")
+    admin = client_for(public_tenant, "admin@alquimista.test").get("/admin/tenants/plan/")
+
+    assert [plan.code for plan in support.context["cl"].result_list] == ["enterprise", "growth", "starter"]
+    assert [plan.code for plan in admin.context["cl"].result_list] == ["starter", "growth", "enterprise"]

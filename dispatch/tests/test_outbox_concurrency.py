@@ -1,4 +1,5 @@
-"""Two deliveries of one outbox message at the same time (a task redelivered beside the first): one sends.
+"""Two deliveries of one outbox message at the same time (a task redelivered beside the first): one sends,
+and no row lock is held while it talks to the mail server.
 
 Not in test_dispatch.py: its rows must be committed for the second connection to see them.
 """
@@ -11,12 +12,15 @@ from django_tenants.utils import tenant_context
 from dispatch.models import Lead, OutboundMessage
 from dispatch.outbox import deliver
 from tenants.models import Tenant
+from tests.smtp_peer import SlowAckInbox, smtp_peer
 
 
-def test_a_message_another_worker_is_sending_is_skipped_not_sent_twice(transactional_db_free, smtp, settings):
-    """A redelivered task running beside the first one: the row is locked while it is sent."""
+def test_a_message_another_worker_is_sending_is_skipped_and_not_locked(transactional_db_free, settings):
+    """The first delivery claims the row (committed) and talks to a slow server; a second delivery skips it,
+    and the row can be locked from another connection meanwhile: nothing holds it across the network."""
 
     settings.DISPATCH_ENABLED = True
+    settings.EMAIL_TIMEOUT = 3
     acme = Tenant.objects.get(slug="acme")
     acme.settings = {**acme.settings, "dispatch_enabled": True}  # in memory only: deliver is given the tenant
     with tenant_context(acme):
@@ -24,32 +28,32 @@ def test_a_message_another_worker_is_sending_is_skipped_not_sent_twice(transacti
         message = OutboundMessage.objects.create(
             lead=lead, channel="email", recipient="twice@lead.test", payload={"body": "hi"}, dedupe_key="concurrent-1"
         )
-    locked, release = threading.Event(), threading.Event()
+    outcome = {}
 
     def first_worker():
         try:
-            with tenant_context(acme), transaction.atomic():
-                OutboundMessage.objects.select_for_update().get(pk=message.pk)
-                locked.set()
-                release.wait(10)
+            with tenant_context(acme):
+                outcome["first"] = deliver(message.pk, tenant=acme)
         finally:
             connection.close()
 
-    worker = threading.Thread(target=first_worker)
-    worker.start()
     try:
-        assert locked.wait(10)
+        with smtp_peer(settings, SlowAckInbox(delay=4)) as inbox:
+            worker = threading.Thread(target=first_worker)
+            worker.start()
+            assert inbox.stored.wait(10)  # the server has it; the first worker waits for the acknowledgement
+            with tenant_context(acme):
+                assert deliver(message.pk, tenant=acme) == "skipped"
+                with transaction.atomic(), connection.cursor() as cursor:
+                    cursor.execute("SET LOCAL lock_timeout = '1s'")
+                    row = OutboundMessage.objects.select_for_update().values_list("status", "attempts")
+                    assert row.get(pk=message.pk) == ("sending", 1)
+            worker.join(20)
+        assert outcome == {"first": "uncertain"}
+        assert [rcpts for rcpts, _ in inbox.messages] == [["twice@lead.test"]]
         with tenant_context(acme):
+            assert OutboundMessage.objects.get(pk=message.pk).status == "uncertain"
             assert deliver(message.pk, tenant=acme) == "skipped"
-        assert smtp.messages == []
-        release.set()
-        worker.join(10)
-        with tenant_context(acme):
-            assert deliver(message.pk, tenant=acme) == "sent"
-            assert deliver(message.pk, tenant=acme) == "skipped"
-        assert [rcpts for rcpts, _ in smtp.messages] == [["twice@lead.test"]]
     finally:
-        release.set()
-        worker.join(10)
         with tenant_context(acme):
             Lead.objects.filter(pk=lead.pk).delete()

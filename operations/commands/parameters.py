@@ -49,6 +49,11 @@ def _reprocess_queue_parameters(parameters: dict) -> dict:
         if since.tzinfo is None:
             raise ValidationError({"since": "Include the time zone (e.g. 2026-11-20T00:00:00Z)."})
         cleaned["since"] = since.isoformat()
+    if parameters.get("include_uncertain") not in (None, "", False):
+        # Messages that were maybe sent (the peer did not confirm): only when a person explicitly asks.
+        if parameters["include_uncertain"] not in (True, "true", "on", "1"):
+            raise ValidationError({"include_uncertain": "true or false."})
+        cleaned["include_uncertain"] = True
     return cleaned
 
 
@@ -57,7 +62,7 @@ PARAMETERS = {
     CommandType.HEALTH_CHECK: (set(), lambda parameters: {}),
     CommandType.RESET_TOKEN: ({"integration_id"}, _reset_token_parameters),
     CommandType.RESTART_AGENT: ({"agent_id", "reason"}, _restart_agent_parameters),
-    CommandType.REPROCESS_QUEUE: ({"channel", "since"}, _reprocess_queue_parameters),
+    CommandType.REPROCESS_QUEUE: ({"channel", "since", "include_uncertain"}, _reprocess_queue_parameters),
 }
 
 

@@ -135,7 +135,7 @@ def test_events_filter_and_export_csv(staff, acme):
 
     export = staff["support"].get("/api/internal/events", {"tenant": acme.pk, "export": "csv"})
     rows = list(csv.reader(io.StringIO(b"".join(export.streaming_content).decode())))
-    assert export["Content-Type"] == "text/csv"
+    assert export["Content-Type"] == "text/csv; charset=utf-8"
     assert rows[0][:4] == ["created_at", "actor_email", "tenant", "action"]
     assert len(rows) - 1 == OperationalEvent.objects.filter(tenant=acme).count()
     assert staff["support"].get("/api/internal/events", {"from": "yesterday"}).status_code == 400

@@ -13,6 +13,21 @@ from tenants.validation import validate_slug
 logger = structlog.get_logger(__name__)
 
 
+CONTACT_NAME_MAX = 200
+# The run's (and the tenant's) text fields and their lengths: longer, or holding NUL, is a field error, not a 500.
+TEXT_LIMITS = {"name": 200, "owner_name": 200, "owner_squad": 100}
+
+
+def _text_errors(**values) -> dict:
+    errors = {}
+    for field, value in values.items():
+        if not isinstance(value, str) or "\x00" in value:
+            errors[field] = ["Give it as text, without NUL characters."]
+        elif len(value.strip()) > TEXT_LIMITS[field]:
+            errors[field] = [f"At most {TEXT_LIMITS[field]} characters."]
+    return errors
+
+
 def _contacts_clean(contacts) -> tuple[list[dict], list[str]]:
     """Handover contacts as {name, email, role}; the problems, by position, without echoing the values.
 
@@ -35,6 +50,9 @@ def _contacts_clean(contacts) -> tuple[list[dict], list[str]]:
             problems.append(f"Contact {number}: give a name, an e-mail and optionally a role, as text.")
             continue
         name, email, role = (contact.get(key, "").strip() for key in ("name", "email", "role"))
+        if any("\x00" in value for value in (name, email, role)) or len(name) > CONTACT_NAME_MAX:
+            problems.append(f"Contact {number}: text without NUL characters, a name of at most {CONTACT_NAME_MAX}.")
+            continue
         try:
             validate_email(email)
         except ValidationError:
@@ -69,6 +87,7 @@ def provisioning_request(
     errors, plan = _owner_and_tenant_errors(
         slug=slug, name=name, plan_code=plan_code, owner_name=owner_name, owner_email=owner_email
     )
+    errors.update(_text_errors(name=name, owner_name=owner_name, owner_squad=owner_squad))
     if sla not in Tenant.Sla.values:
         errors["sla"] = [f"One of {', '.join(Tenant.Sla.values)}."]
     contacts, contact_problems = _contacts_clean(contacts if contacts is not None else [])
