@@ -51,6 +51,7 @@ SHARED_APPS = [
     "django.contrib.postgres",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_filters",
     "django_htmx",
     "axes",
@@ -254,6 +255,8 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Tenant and internal operations API of the Alquimista Ops platform.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Redoc is served from our own static files (drf-spectacular-sidecar), never from a CDN.
+    "REDOC_DIST": "SIDECAR",
     # The schema and the docs page read the browser session only: a stray or bad API key header is not
     # checked while the docs template renders (it was a 500 there, outside DRF's error handling).
     "SERVE_AUTHENTICATION": ["rest_framework.authentication.SessionAuthentication"],

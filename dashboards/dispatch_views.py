@@ -13,7 +13,7 @@ from dashboards.charts import counts_chart
 from dashboards.forms import DispatchRunForm, LeadsImportForm
 from dashboards.messages import error_messages, form_messages
 from dashboards.pagination import paginate
-from dispatch.imports import leads_import
+from dispatch.imports import leads_import_upload
 from dispatch.selectors import dispatch_enabled_for, dispatch_run_decisions, dispatch_run_list, lead_list
 from dispatch.services import dispatch_run_create
 
@@ -47,7 +47,7 @@ def dispatch_import(request):
         form_messages(request, form)
         return redirect("client-dispatch")
     try:
-        count = leads_import(content=form.cleaned_data["file"].read())
+        count = leads_import_upload(upload=form.cleaned_data["file"])
     except ValidationError as error:
         error_messages(request, form, error, limit=IMPORT_PROBLEMS_SHOWN, aliases={"rows": "file"})
         messages.error(request, _("Nothing was imported: fix the lines above and upload the file again."))

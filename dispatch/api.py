@@ -15,7 +15,7 @@ from core.api.parsers import JSONParser
 from core.api.views import PolicyAPIView
 from core.tenancy import customer_tenant_or_404
 from dispatch.decision import CHANNELS, REASON_CODES
-from dispatch.imports import leads_import
+from dispatch.imports import leads_import_upload
 from dispatch.models import DispatchDecision, DispatchRun, Lead
 from dispatch.selectors import lead_list
 from dispatch.serializers import (
@@ -101,7 +101,7 @@ class LeadImportView(PolicyAPIView):
         upload = request.FILES.get("file")
         if upload is None:
             raise exceptions.ValidationError({"file": ["Attach a CSV file."]})
-        return Response({"imported": leads_import(content=upload.read())}, status=status.HTTP_201_CREATED)
+        return Response({"imported": leads_import_upload(upload=upload)}, status=status.HTTP_201_CREATED)
 
 
 class DispatchRunsView(PolicyAPIView):

@@ -269,3 +269,15 @@ def test_lead_writes_go_through_services_that_audit_them(acme, client_for):
     ]
     assert events[1].after == {"fields": ["status"], "status": "contacted"}
     assert "dora" not in str([event.after for event in events]).lower()  # no personal data in the log
+
+
+def test_a_lead_file_over_the_size_cap_is_refused_unread_and_imports_nothing(acme, client_for):
+    oversized = b"name,email\n" + b"Ana,ana@lead.test\n" * (2 * 1024 * 1024 // 18 + 10)
+    assert len(oversized) > 2 * 1024 * 1024
+    response = client_for(acme, "admin@acme.test").post(
+        "/api/tenant/leads/import", {"file": SimpleUploadedFile("big.csv", oversized, content_type="text/csv")}
+    )
+    assert response.status_code == 400
+    assert response.json()["error"]["fields"] == {"file": ["The file is too large: at most 2 MB (5000 leads)."]}
+    with tenant_context(acme):
+        assert not Lead.objects.exists()
