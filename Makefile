@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 PY := .venv/bin/python
 
-.PHONY: run test setup services migrate demo stop bench
+.PHONY: run test setup services migrate demo stop bench audit
 
 run: setup services migrate demo
 	@echo ""
@@ -38,3 +38,10 @@ stop:
 bench: setup services
 	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq wrk >/dev/null; } || echo "bench: install wrk for the load benchmarks"
 	$(PY) bench/run.py --size $${SIZE:-M} $${ONLY:+--only $$ONLY}
+
+# Known vulnerabilities in the pinned dependencies (needs the advisory services: PyPI's JSON API or OSV,
+# and the npm registry's audit endpoint; the CI machines here reach neither, so this is not part of make test).
+audit: setup
+	.venv/bin/pip install -q pip-audit
+	.venv/bin/pip-audit -r requirements.txt -r requirements-dev.txt --strict
+	npm audit --audit-level=high

@@ -4,6 +4,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 
+from accounts.cost_visibility import cost_for
 from accounts.policy import Action
 from agents.models import TenantAgent
 from agents.selectors import tenant_agents
@@ -28,13 +29,15 @@ class TenantAgentsView(PolicyAPIView):
     @extend_schema(parameters=[AgentFilter], responses=TenantAgentSerializer(many=True))
     def get(self, request):
         status = query_input(request, AgentFilter)["status"]
-        return self.cached_page(
+        response = self.cached_page(
             scope=tenant_scope(request.tenant),
             name="agents",
             items=lambda: tenant_agents(tenant=request.tenant, status=status),
             serializer_class=TenantAgentSerializer,
             status=status,
         )
+        response.data = cost_for(request.user, response.data, tenant=request.tenant)  # staff viewing as the tenant
+        return response
 
 
 class InternalTenantAgentsView(PolicyAPIView):
@@ -44,4 +47,5 @@ class InternalTenantAgentsView(PolicyAPIView):
 
     def get(self, request, tenant_id: int):
         tenant = customer_tenant_or_404(tenant_id)
-        return Response(TenantAgentInternalSerializer(tenant_agents(tenant=tenant), many=True).data)
+        agents = TenantAgentInternalSerializer(tenant_agents(tenant=tenant), many=True).data
+        return Response(cost_for(request.user, agents))  # the catalogue price is billing

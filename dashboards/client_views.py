@@ -5,6 +5,7 @@ from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
 from django.utils.http import urlencode
 
+from accounts.cost_visibility import cost_for
 from accounts.policy import Action, may_see_cost
 from agents.selectors import tenant_agents
 from core.csv_export import csv_response
@@ -17,7 +18,6 @@ from integrations.models import Integration
 from integrations.selectors import tenant_integrations
 from operations.models import Incident
 from operations.selectors import incident_list
-from usage.cost_visibility import cost_for
 from usage.selectors import PERIODS, BadPeriod, month_to_date_cached, tenant_usage_cached
 
 DEFAULT_PERIOD = "30d"

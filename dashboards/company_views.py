@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
+from accounts.cost_visibility import cost_for
 from accounts.policy import Action
 from agents.selectors import tenant_agents
 from core.tenancy import customer_tenant_or_404
@@ -20,7 +21,6 @@ from operations.selectors import command_list, incident_list
 from operations.services import incident_transition
 from tenants.models import Tenant
 from tenants.selectors import plan_list, tenant_list
-from usage.cost_visibility import cost_for
 from usage.selectors import (
     PERIODS,
     billing_overview_cached,

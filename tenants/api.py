@@ -6,6 +6,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
+from accounts.cost_visibility import cost_for
 from accounts.policy import Action
 from core.api.inputs import body_input, choice_field, choice_filter, query_input, text_field, text_filter
 from core.api.views import INTERNAL_READ_SECONDS, PolicyAPIView
@@ -161,16 +162,15 @@ class InternalTenantDetailView(PolicyAPIView):
     @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request, tenant_id: int):
         tenant = customer_tenant_or_404(tenant_id)
-        return Response(
-            {
-                **TenantMeSerializer(tenant).data,
-                "owner": {"name": tenant.owner_name, "email": tenant.owner_email, "squad": tenant.owner_squad},
-                "settings": tenant.settings,
-                "month": month_to_date(tenant=tenant),
-                "integrations": IntegrationSerializer(tenant_integrations(tenant=tenant), many=True).data,
-                "open_incidents": IncidentSerializer(incident_list(tenant=tenant, status="open")[:20], many=True).data,
-            }
-        )
+        detail = {
+            **TenantMeSerializer(tenant).data,
+            "owner": {"name": tenant.owner_name, "email": tenant.owner_email, "squad": tenant.owner_squad},
+            "settings": tenant.settings,
+            "month": month_to_date(tenant=tenant),
+            "integrations": IntegrationSerializer(tenant_integrations(tenant=tenant), many=True).data,
+            "open_incidents": IncidentSerializer(incident_list(tenant=tenant, status="open")[:20], many=True).data,
+        }
+        return Response(cost_for(request.user, detail))  # prices and cost are billing: admins only
 
 
 class ProvisioningRunView(PolicyAPIView):

@@ -5,12 +5,12 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
+from accounts.cost_visibility import cost_for
 from accounts.policy import Action
 from core.api.inputs import body_input, choice_field, query_input, text_filter
 from core.api.views import INTERNAL_READ_SECONDS, TENANT_READ_SECONDS, PolicyAPIView
 from core.cache import cached_read, tenant_scope
 from tenants.serializers import TenantMeSerializer
-from usage.cost_visibility import cost_for
 from usage.ingest import IngestSerializer, agent_requests_ingest
 from usage.selectors import (
     PERIODS,
@@ -43,7 +43,7 @@ class TenantMeView(PolicyAPIView):
             "me",
             lambda: {**TenantMeSerializer(tenant).data, "month": month_to_date(tenant=tenant)},
         )
-        return Response(body)
+        return Response(cost_for(request.user, body, tenant=tenant))
 
 
 class TenantUsageView(PolicyAPIView):
@@ -55,7 +55,8 @@ class TenantUsageView(PolicyAPIView):
     @extend_schema(parameters=[UsageInput], responses=OpenApiTypes.OBJECT)
     def get(self, request):
         params = query_input(request, UsageInput)
-        return Response(tenant_usage_cached(tenant=request.tenant, period=params["period"], agent_code=params["agent"]))
+        usage = tenant_usage_cached(tenant=request.tenant, period=params["period"], agent_code=params["agent"])
+        return Response(cost_for(request.user, usage, tenant=request.tenant))
 
 
 class AgentRequestIngestView(PolicyAPIView):

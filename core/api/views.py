@@ -6,7 +6,6 @@ platform module knows no app above it.
 
 from urllib.parse import urlencode
 
-from rest_framework import exceptions
 from rest_framework.generics import GenericAPIView
 from rest_framework.metadata import SimpleMetadata
 from rest_framework.response import Response
@@ -41,13 +40,6 @@ class PolicyAPIView(GenericAPIView):
         """Whether this view has a handler for `method` (OPTIONS always: DRF answers it)."""
         return method.lower() in self.http_method_names and hasattr(self, method.lower())
 
-    def initial(self, request, *args, **kwargs):
-        # A method the view does not serve (PUT, DELETE, TRACE, anything) is a 405, before the
-        # policy is asked which action it needs: there is none.
-        if not self.serves(request.method):
-            raise exceptions.MethodNotAllowed(request.method)
-        super().initial(request, *args, **kwargs)
-
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
         if request.method == "GET" and response.status_code == 200 and self.cache_seconds:
@@ -57,8 +49,10 @@ class PolicyAPIView(GenericAPIView):
         return response
 
     def action_for(self, method: str) -> str:
-        if method in ("HEAD", "OPTIONS"):
-            method = "GET"
+        """The policy action `method` needs. A method the view does not serve (PUT, TRACE, anything) is
+        checked as its reads are: an outsider gets 401/404 whatever the method, a member then gets 405."""
+        if method in ("HEAD", "OPTIONS") or not self.serves(method):
+            method = "GET" if self.serves("GET") else next(iter(self.required_actions), method)
         action = self.required_actions.get(method, self.required_action)
         if action is None:
             raise RuntimeError(f"{type(self).__name__} declares no policy action for {method}")

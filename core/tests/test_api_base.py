@@ -157,15 +157,22 @@ def test_a_list_asked_for_html_is_a_406_in_json_and_format_api_a_404(
 
 
 @pytest.mark.parametrize("method", ["PUT", "DELETE", "TRACE", "FROB"])
-@pytest.mark.parametrize("email", [None, "admin@alquimista.test"])
-def test_an_unserved_method_is_a_405_in_the_error_shape(client_for, public_tenant, method, email):
-    response = client_for(public_tenant, email).generic(method, "/api/internal/tenants")
+def test_an_unserved_method_is_a_405_in_the_error_shape(client_for, public_tenant, method):
+    response = client_for(public_tenant, "admin@alquimista.test").generic(method, "/api/internal/tenants")
     assert response.status_code == 405
     assert error_of(response) == {
         "status": 405,
         "code": "method_not_allowed",
         "message": f'Method "{method}" not allowed.',
     }
+
+
+@pytest.mark.parametrize("method", ["PUT", "DELETE", "TRACE", "FROB"])
+def test_an_unserved_method_asks_for_credentials_first(client_for, public_tenant, acme, method):
+    """Whatever the method, an anonymous caller gets 401 and an outsider 404: a 405 is for those let in."""
+    assert client_for(public_tenant, None).generic(method, "/api/internal/tenants").status_code == 401
+    assert client_for(acme, "admin@globex.test").generic(method, "/api/tenant/me").status_code == 404
+    assert client_for(acme, "user@acme.test").generic(method, "/api/tenant/me").status_code == 405
 
 
 @pytest.mark.parametrize(

@@ -96,3 +96,24 @@ def test_support_viewing_as_a_tenant_sees_no_usage_cost(client_for, public_tenan
     assert "cost" in own.context["usage"]["totals"] and "cost" not in as_support.context["usage"]["totals"]
     assert all("cost" in day for day in own.context["days"])
     assert not any("cost" in day for day in as_support.context["days"])
+
+
+def test_the_internal_tenant_detail_and_agents_give_prices_and_cost_to_admins_only(client_for, public_tenant, acme):
+    as_admin = client_for(public_tenant, ADMIN).get(f"/api/internal/tenants/{acme.pk}").json()
+    as_support = client_for(public_tenant, SUPPORT).get(f"/api/internal/tenants/{acme.pk}").json()
+    assert as_admin["plan"]["monthly_price"] == str(acme.plan.monthly_price)
+    assert "cost" in as_admin["month"]
+    assert "monthly_price" not in as_support["plan"] and "overage_price_per_1k_tokens" not in as_support["plan"]
+    assert "cost" not in as_support["month"]
+    assert as_support["month"]["usage"] == as_admin["month"]["usage"]
+
+    agents_admin = client_for(public_tenant, ADMIN).get(f"/api/internal/tenants/{acme.pk}/agents").json()
+    agents_support = client_for(public_tenant, SUPPORT).get(f"/api/internal/tenants/{acme.pk}/agents").json()
+    assert all("price_per_1k_tokens" in agent["agent_type"] for agent in agents_admin)
+    assert not any("price_per_1k_tokens" in agent["agent_type"] for agent in agents_support)
+    assert len(agents_admin) == len(agents_support) > 0
+
+
+def test_the_tenant_s_own_people_see_their_own_cost(client_for, acme):
+    me = client_for(acme, "user@acme.test").get("/api/tenant/me").json()
+    assert me["plan"]["monthly_price"] == str(acme.plan.monthly_price) and "cost" in me["month"]
