@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 PY := .venv/bin/python
 
-.PHONY: run test setup services migrate demo stop bench audit
+.PHONY: run test setup services migrate demo stop bench audit lock
 
 run: setup services migrate demo
 	@echo ""
@@ -18,6 +18,7 @@ test: setup services
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
 	.venv/bin/lint-imports
+	python3 scripts/check_lock.py
 	ALQUIMISTA_ENV=test .venv/bin/pytest $(PYTEST_ARGS)
 
 setup:
@@ -43,5 +44,11 @@ bench: setup services
 # and the npm registry's audit endpoint; the CI machines here reach neither, so this is not part of make test).
 audit: setup
 	.venv/bin/pip install -q pip-audit
-	.venv/bin/pip-audit -r requirements.txt -r requirements-dev.txt --strict
+	.venv/bin/pip-audit -r requirements.lock --require-hashes --disable-pip --strict
 	npm audit --audit-level=high
+
+# Pin every package (direct or not) with its hashes after editing requirements*.txt; make installs from the lock.
+lock:
+	@[ -x .data/piptools/bin/pip-compile ] || { python3 -m venv .data/piptools && .data/piptools/bin/pip install -q pip-tools; }
+	.data/piptools/bin/pip-compile -q --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url \
+		--no-emit-find-links -o requirements.lock requirements-dev.txt

@@ -68,6 +68,8 @@ class ViewAsMiddleware:
                 error = {"status": 403, "code": "permission_denied", "message": message}
                 return JsonResponse({"error": error}, status=403)
             raise PermissionDenied(message)
-        if request.method == "GET" and not request.path.startswith(settings.STATIC_URL):
+        response = self.get_response(request)
+        # What was seen: pages and API reads served, not assets, redirects or errors (a browser's /favicon.ico).
+        if request.method == "GET" and response.status_code == 200 and not request.path.startswith(settings.STATIC_URL):
             view_as.view_as_record_page(session=active, path=request.get_full_path())
-        return self.get_response(request)
+        return response

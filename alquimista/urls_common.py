@@ -3,7 +3,9 @@
 from csp.constants import SELF, UNSAFE_INLINE
 from csp.decorators import csp_update
 from django.contrib.auth import views as auth_views
+from django.templatetags.static import static
 from django.urls import path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 
 from dashboards import account_views, views
@@ -20,6 +22,8 @@ api_docs = csp_update({"style-src": [SELF, UNSAFE_INLINE], "worker-src": [SELF, 
 )
 
 urlpatterns = [
+    # Browsers ask for /favicon.ico whatever the page links: the icon, never a 404.
+    path("favicon.ico", RedirectView.as_view(url=static("img/favicon.svg"), permanent=True), name="favicon"),
     path("", views.home, name="home"),
     path("login/", account_views.OpsLoginView.as_view(), name="login"),
     path("login/handoff", views.login_handoff, name="login-handoff"),

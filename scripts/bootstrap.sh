@@ -30,10 +30,10 @@ if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv
   .venv/bin/pip install -q --upgrade pip
 fi
-req_hash=$(cat requirements.txt requirements-dev.txt | sha256sum | cut -d' ' -f1)
+req_hash=$(sha256sum requirements.lock | cut -d' ' -f1)
 if [ "$(cat .venv/.requirements-hash 2>/dev/null)" != "$req_hash" ]; then
-  echo "bootstrap: installing Python requirements"
-  .venv/bin/pip install -q -r requirements-dev.txt
+  echo "bootstrap: installing Python requirements (requirements.lock, every file checked against its hash)"
+  .venv/bin/pip install -q --require-hashes -r requirements.lock
   echo "$req_hash" > .venv/.requirements-hash
 fi
 

@@ -173,6 +173,17 @@ def test_view_as_is_read_only_audited_and_shows_a_banner(client_for, public_tena
     assert client.get("/app/dashboard").status_code == 302
 
 
+def test_view_as_records_what_was_served_not_the_favicon_or_refusals(client_for, public_tenant, acme):
+    client = start_view_as(client_for, public_tenant, acme)
+    icon = client.get("/favicon.ico")
+    assert icon.status_code == 301 and icon["Location"] == "/static/img/favicon.svg"
+    client.get("/app/dashboard/users")  # refused (403): not seen
+    client.get("/app/dashboard/agents")
+    seen = [entry["path"] for entry in ViewAsSession.objects.get(tenant=acme).pages]
+    assert "/app/dashboard/agents" in seen
+    assert "/favicon.ico" not in seen and "/app/dashboard/users" not in seen
+
+
 def test_view_as_expires_after_thirty_minutes(client_for, public_tenant, acme):
     client = start_view_as(client_for, public_tenant, acme)
     ViewAsSession.objects.filter(tenant=acme).update(expires_at=timezone.now() - timedelta(seconds=1))
