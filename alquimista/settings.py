@@ -5,6 +5,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import dj_database_url
+from corsheaders.defaults import default_headers as cors_default_headers
 from csp.constants import NONE, SELF
 
 from alquimista import devports
@@ -32,6 +33,14 @@ SITE_PORT = env_str("SITE_PORT", "" if PRODUCTION else "8000")
 SITE_SCHEME = env_str("SITE_SCHEME", "https" if PRODUCTION else "http")
 ALLOWED_HOSTS = [BASE_DOMAIN, f".{BASE_DOMAIN}", *env_list("EXTRA_ALLOWED_HOSTS", [])]
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+# Cross-origin reads of the API (django-cors-headers), for the origins a deployment names; none by default, and
+# then the middleware is not installed at all. Never with credentials: a browser sends no session cookie.
+CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", [])
+CORS_URLS_REGEX = r"^/api/"
+CORS_ALLOW_CREDENTIALS = False
+CORS_ALLOW_HEADERS = (*cors_default_headers, "if-none-match")
+CORS_EXPOSE_HEADERS = ["ETag", "Retry-After"]
+CORS_MIDDLEWARE = ["corsheaders.middleware.CorsMiddleware"] if CORS_ALLOWED_ORIGINS else []
 
 SHARED_APPS = [
     "django_tenants",
@@ -54,6 +63,7 @@ SHARED_APPS = [
     "drf_spectacular_sidecar",
     "django_filters",
     "django_htmx",
+    "corsheaders",
     "axes",
     "core.observability",
     "dashboards",
@@ -90,6 +100,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "core.security.SecurityHeadersMiddleware",
+    # Before anything that answers on its own (static files, the tenant lookup), so its preflight answers first.
+    *CORS_MIDDLEWARE,
     # Static files are the same on every host (the unknown-host 404 page needs its style sheet too).
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "tenants.middleware.CachedTenantMiddleware",
@@ -250,6 +262,12 @@ REST_FRAMEWORK = {
     ],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
+# Rate limits (core/ratelimit.py): tenants are limited by their plan; callers without a plan (staff) per user.
+API_STAFF_REQUESTS_PER_MINUTE = env_int("API_STAFF_REQUESTS_PER_MINUTE", 600)
+# The share of its tenant's requests per minute one API key or person may use alone.
+API_PRINCIPAL_SHARE_PERCENT = env_int("API_PRINCIPAL_SHARE_PERCENT", 100)
+# No limit is taken below this (settings only: the test settings raise it so the suite never meets a limit).
+RATE_LIMIT_FLOOR = 0
 SPECTACULAR_SETTINGS = {
     "TITLE": "Alquimista Ops API",
     "DESCRIPTION": "Tenant and internal operations API of the Alquimista Ops platform.",

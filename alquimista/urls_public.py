@@ -2,12 +2,13 @@
 
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from accounts import urls as accounts_urls
 from agents import urls as agents_urls
 from alquimista.urls_common import handler403, handler404, handler500  # noqa: F401
 from alquimista.urls_common import urlpatterns as common
+from core.api.not_found import NOT_FOUND_NAME, api_not_found
 from dashboards import account_views, company_views, operations_views, views
 from dispatch import urls as dispatch_urls
 from operations import urls as operations_urls
@@ -85,4 +86,6 @@ urlpatterns = [
     *operations_urls.internal_api,
     *dispatch_urls.internal_api,
     *accounts_urls.internal_api,
+    # Last: any other /api/ path answers JSON (404, or 308 to its slash-less URL), never the HTML page.
+    re_path(r"^api/", api_not_found, name=NOT_FOUND_NAME),
 ]

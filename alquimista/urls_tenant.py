@@ -1,11 +1,12 @@
 """A tenant's host (<slug>.BASE_DOMAIN): client dashboard, tenant API."""
 
-from django.urls import path
+from django.urls import path, re_path
 
 from accounts import urls as accounts_urls
 from agents import urls as agents_urls
 from alquimista.urls_common import handler403, handler404, handler500  # noqa: F401
 from alquimista.urls_common import urlpatterns as common
+from core.api.not_found import NOT_FOUND_NAME, api_not_found
 from dashboards import account_views, client_views, dispatch_views
 from dispatch import urls as dispatch_urls
 from integrations import urls as integrations_urls
@@ -45,4 +46,6 @@ urlpatterns = [
     *operations_urls.tenant_api,
     *dispatch_urls.tenant_api,
     *accounts_urls.tenant_api,
+    # Last: any other /api/ path answers JSON (404, or 308 to its slash-less URL), never the HTML page.
+    re_path(r"^api/", api_not_found, name=NOT_FOUND_NAME),
 ]

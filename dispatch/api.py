@@ -13,6 +13,7 @@ from accounts.policy import Action
 from core.api.inputs import IdField, body_input, choice_filter, query_input, text_filter
 from core.api.parsers import JSONParser
 from core.api.views import PolicyAPIView
+from core.idempotency import idempotent
 from core.tenancy import customer_tenant_or_404
 from dispatch.decision import CHANNELS, REASON_CODES
 from dispatch.imports import leads_import_upload
@@ -97,6 +98,7 @@ class LeadImportView(PolicyAPIView):
         },
         responses=OpenApiTypes.OBJECT,
     )
+    @idempotent
     def post(self, request):
         upload = request.FILES.get("file")
         if upload is None:
@@ -113,6 +115,7 @@ class DispatchRunsView(PolicyAPIView):
         return self.get_paginated_response(DispatchRunSerializer(page, many=True).data)
 
     @extend_schema(request=DispatchRunCreateSerializer, responses={202: DispatchRunSerializer})
+    @idempotent
     def post(self, request):
         payload = body_input(request, DispatchRunCreateSerializer)
         run = dispatch_run_create(

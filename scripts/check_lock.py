@@ -19,7 +19,11 @@ def pins(text: str) -> dict[str, str]:
 def main() -> int:
     chosen = {**pins((ROOT / "requirements.txt").read_text()), **pins((ROOT / "requirements-dev.txt").read_text())}
     locked = pins((ROOT / "requirements.lock").read_text())
-    stale = sorted(f"{name}=={version} (lock: {locked.get(name, 'missing')})" for name, version in chosen.items() if locked.get(name) != version)
+    stale = sorted(
+        f"{name}=={version} (lock: {locked.get(name, 'missing')})"
+        for name, version in chosen.items()
+        if locked.get(name) != version
+    )
     if stale:
         print("requirements.lock is stale; run `make lock`:\n  " + "\n  ".join(stale), file=sys.stderr)
         return 1

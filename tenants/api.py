@@ -11,6 +11,7 @@ from accounts.policy import Action
 from core.api.inputs import body_input, choice_field, choice_filter, query_input, text_field, text_filter
 from core.api.views import INTERNAL_READ_SECONDS, PolicyAPIView
 from core.cache import GLOBAL
+from core.idempotency import idempotent
 from core.tenancy import customer_tenant_or_404
 from integrations.selectors import tenant_integrations
 from integrations.serializers import IntegrationSerializer
@@ -136,6 +137,7 @@ class InternalTenantsView(PolicyAPIView):
         )
 
     @extend_schema(request=ProvisionRequestSerializer, responses={202: ProvisioningRunSerializer})
+    @idempotent
     def post(self, request):
         data = body_input(request, ProvisionRequestSerializer)
         run = provisioning_request(

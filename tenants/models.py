@@ -1,5 +1,6 @@
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from django_tenants.models import DomainMixin, TenantMixin
 from django_tenants.utils import get_public_schema_name
 
@@ -16,6 +17,18 @@ class Plan(models.Model):
         max_digits=10, decimal_places=4, validators=[MinValueValidator(0)]
     )
     raw_retention_days = models.PositiveIntegerField(default=35)
+    # Rate limits (core/ratelimit.py): API requests a minute for the whole tenant, rows ingested a minute.
+    api_requests_per_minute = models.PositiveIntegerField(
+        _("API requests per minute"), default=600, validators=[MinValueValidator(1)]
+    )
+    ingest_rows_per_minute = models.PositiveIntegerField(
+        _("ingested rows per minute"), default=60_000, validators=[MinValueValidator(1)]
+    )
+    quota_hard = models.BooleanField(
+        _("hard monthly quota"),
+        default=False,
+        help_text=_("Refuse ingestion once the month's requests are used; otherwise only alert."),
+    )
     default_agents = models.JSONField(default=list, blank=True, help_text="Agent type codes a new tenant starts with")
 
     class Meta:

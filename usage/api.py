@@ -12,6 +12,7 @@ from core.api.views import INTERNAL_READ_SECONDS, TENANT_READ_SECONDS, PolicyAPI
 from core.cache import cached_read, tenant_scope
 from tenants.serializers import TenantMeSerializer
 from usage.ingest import IngestSerializer, agent_requests_ingest
+from usage.limits import ingest_allowed
 from usage.selectors import (
     PERIODS,
     billing_overview_cached,
@@ -60,7 +61,10 @@ class TenantUsageView(PolicyAPIView):
 
 
 class AgentRequestIngestView(PolicyAPIView):
-    """Report up to 1,000 served requests at once (API key with the `ingest` scope). All or nothing."""
+    """Report up to 1,000 served requests at once (API key with the `ingest` scope). All or nothing.
+
+    Rows whose `event_id` this tenant already stored are skipped: 201 with {"accepted", "duplicates"}.
+    """
 
     required_action = Action.INGEST_AGENT_REQUESTS
     serializer_class = IngestSerializer
@@ -68,8 +72,9 @@ class AgentRequestIngestView(PolicyAPIView):
     @extend_schema(request=IngestSerializer, responses={201: OpenApiTypes.OBJECT})
     def post(self, request):
         payload = body_input(request, IngestSerializer)
-        accepted = agent_requests_ingest(rows=payload["requests"])
-        return Response({"accepted": accepted}, status=status.HTTP_201_CREATED)
+        ingest_allowed(tenant=request.tenant, rows=len(payload["requests"]))
+        counts = agent_requests_ingest(rows=payload["requests"])
+        return Response(counts, status=status.HTTP_201_CREATED)
 
 
 class UsageOverviewView(PolicyAPIView):

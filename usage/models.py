@@ -1,5 +1,6 @@
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
+from django.db.models import Q
 
 from usage.latency import BUCKET_COUNT
 
@@ -20,8 +21,13 @@ class AgentRequest(models.Model):
     tokens_out = models.PositiveIntegerField(default=0)
     channel = models.CharField(max_length=20, blank=True)
     error_code = models.CharField(max_length=60, blank=True)
+    # The client's id for the event; a resent one is ignored (unique per tenant when given).
+    event_id = models.CharField(max_length=100, blank=True, default="", db_default="")
 
     class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["event_id"], condition=~Q(event_id=""), name="agentrequest_event_unique")
+        ]
         indexes = [
             models.Index(fields=["started_at"], name="agentrequest_started"),
             models.Index(fields=["agent", "started_at"], name="agentrequest_agent_started"),

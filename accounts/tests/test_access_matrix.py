@@ -62,6 +62,7 @@ OPEN_ROUTES = {
     "invitation-decline",
     "api-schema",
     "api-docs",
+    "api-not-found",  # the JSON 404 (or 308) for any other /api/ path; serves nothing (core/api/not_found.py)
     "choose-tenant",
 }
 CAST = {

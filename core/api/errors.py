@@ -42,6 +42,11 @@ class DatabaseUnavailable(exceptions.APIException):
     default_detail = _("The database is unavailable; try again in a moment.")
 
 
+def error_body(*, status: int, code: str, message) -> dict:
+    """The one shape, for the responses DRF's handler never sees (the unknown-path 404)."""
+    return {"error": {"status": status, "code": code, "message": str(message)}}
+
+
 # Seconds a client should wait before retrying while the database is unreachable (pages say the same).
 RETRY_AFTER_SECONDS = 30
 
@@ -83,20 +88,14 @@ def api_exception_handler(exc, context):
     if response is None:
         logger.exception("api_unhandled_error", view=type(context.get("view")).__name__)
         return Response(
-            {
-                "error": {
-                    "status": 500,
-                    "code": "server_error",
-                    "message": "Something went wrong; the error was logged.",
-                }
-            },
+            error_body(status=500, code="server_error", message=_("Something went wrong; the error was logged.")),
             status=500,
         )
     detail = response.data
     error = {
         "status": response.status_code,
         "code": getattr(exc, "default_code", "error") if not hasattr(exc, "get_codes") else _code_of(exc),
-        "message": "Some fields are invalid."
+        "message": str(_("Some fields are invalid."))
         if isinstance(exc, exceptions.ValidationError)
         else _first_message(detail),
     }

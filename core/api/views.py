@@ -6,12 +6,15 @@ platform module knows no app above it.
 
 from urllib.parse import urlencode
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework.generics import GenericAPIView
 from rest_framework.metadata import SimpleMetadata
 from rest_framework.response import Response
 
+from core.api.etags import etag_or_not_modified
 from core.api.pagination import StrictPageNumberPagination
 from core.cache import cached_read
+from core.ratelimit import limiter, refusal_raise, request_limits
 
 TENANT_READ_SECONDS = 300
 INTERNAL_READ_SECONDS = 300
@@ -40,10 +43,21 @@ class PolicyAPIView(GenericAPIView):
         """Whether this view has a handler for `method` (OPTIONS always: DRF answers it)."""
         return method.lower() in self.http_method_names and hasattr(self, method.lower())
 
+    def check_throttles(self, request):
+        """Requests per minute (core/ratelimit.py), after authentication and the policy: the `RateLimit`
+        headers on every response to a known caller, a 429 with `Retry-After` over the limit."""
+        super().check_throttles(request)
+        decision = limiter.hit(request_limits(request.user, getattr(request, "tenant", None)))
+        if decision is not None:
+            self.headers.update(decision.headers())
+        refusal_raise(decision, _("Too many requests for this API key, user or tenant."))
+
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
         if request.method == "GET" and response.status_code == 200 and self.cache_seconds:
             response["Cache-Control"] = f"private, max-age={self.cache_seconds}"
+            # A client holding this exact body gets a bodiless 304 (core/api/etags.py).
+            response = etag_or_not_modified(request, response)
         elif not response.has_header("Cache-Control"):
             response["Cache-Control"] = "private, no-store"
         return response

@@ -53,7 +53,7 @@ def test_ingest_inserts_a_valid_batch(acme):
         {"requests": [row(), row(outcome="error", error_code="x")]},
         content_type="application/json",
     )
-    assert response.status_code == 201 and response.json() == {"accepted": 2}
+    assert response.status_code == 201 and response.json() == {"accepted": 2, "duplicates": 0}
     assert raw_count(acme) == before + 2
 
 
