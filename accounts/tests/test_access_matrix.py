@@ -49,6 +49,7 @@ TENANT_ACTIONS = {
 # Routes anyone may open (they do their own checks: tickets, tokens, forms).
 OPEN_ROUTES = {
     "home",
+    "favicon",
     "login",
     "login-handoff",
     "logout",

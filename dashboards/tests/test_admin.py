@@ -44,6 +44,8 @@ def test_support_cannot_change_a_plan_and_admin_can(client_for, public_tenant):
         "max_integrations": 1,
         "overage_price_per_1k_tokens": "0.01",
         "raw_retention_days": 35,
+        "api_requests_per_minute": 600,
+        "ingest_rows_per_minute": 60000,
     }
 
     support = client_for(public_tenant, "support@alquimista.test").post(url, data)
