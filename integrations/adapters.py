@@ -9,10 +9,13 @@ import time
 from dataclasses import dataclass
 
 import requests
+import structlog
 from django.conf import settings
 
 from integrations.models import Integration
 from vault import SecretNotFound, SecretStoreError, get_secret_store
+
+logger = structlog.get_logger(__name__)
 
 TIMEOUT_SECONDS = 3
 
@@ -35,7 +38,9 @@ def check_integration(integration: Integration) -> CheckResult:
     except SecretNotFound:
         return CheckResult("fail", Integration.Status.REAUTH_REQUIRED, "credential missing from the secret store")
     except SecretStoreError as exc:
-        return CheckResult("fail", Integration.Status.DOWN, f"secret store error: {exc}")
+        # The store's own message names the secret; the detail is shown to the tenant (last_error), the log is not.
+        logger.warning("integration_secret_unreadable", integration=integration.pk, error=str(exc))
+        return CheckResult("fail", Integration.Status.DOWN, "secret store error: the credential could not be read")
     url = settings.INTEGRATION_HEALTH_URLS.get(integration.kind)
     if not url:
         status = (
