@@ -40,7 +40,7 @@ from operations.selectors import batch_commands, batch_get, command_get, command
 from tenants.backups import backup_tenant
 from tenants.lifecycle import credential_rotate, tenant_archive, tenant_secrets, tenant_transition
 from tenants.models import ProvisioningRun, Tenant
-from tenants.provisioning import provisioning_request
+from tenants.provisioning import provisioning_request_from
 from tenants.selectors import (
     backup_list,
     plan_list,
@@ -184,18 +184,7 @@ def _provision(request, form) -> ProvisioningRun | None:
     """The run a valid form requests, or None with the service's refusal on the form."""
     data = form.cleaned_data
     try:
-        return provisioning_request(
-            slug=data["slug"],
-            name=data["name"],
-            plan_code=data["plan"],
-            owner_name=data["owner_name"],
-            owner_email=data["owner_email"],
-            owner_squad=data["owner_squad"],
-            sla=data["sla"],
-            contacts=data["contacts"],
-            requested_by=request.user,
-            request=request,
-        )
+        return provisioning_request_from(data, requested_by=request.user, request=request)
     except ValidationError as error:
         form_error_add(form, error)
         return None

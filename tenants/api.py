@@ -20,7 +20,7 @@ from operations.serializers import IncidentSerializer
 from tenants.backups import backup_all, backup_tenant, restore_tenant
 from tenants.lifecycle import credential_rotate, tenant_archive, tenant_secrets, tenant_transition
 from tenants.models import Backup, ProvisioningRun, Tenant
-from tenants.provisioning import provisioning_request
+from tenants.provisioning import provisioning_request_from
 from tenants.serializers import TenantMeSerializer
 from usage.selectors import month_to_date, tenants_with_usage
 
@@ -140,18 +140,7 @@ class InternalTenantsView(PolicyAPIView):
     @idempotent
     def post(self, request):
         data = body_input(request, ProvisionRequestSerializer)
-        run = provisioning_request(
-            slug=data["slug"],
-            name=data["name"],
-            plan_code=data["plan"],
-            owner_name=data["owner_name"],
-            owner_email=data["owner_email"],
-            owner_squad=data["owner_squad"],
-            sla=data["sla"],
-            contacts=data["contacts"],
-            requested_by=request.user,
-            request=request,
-        )
+        run = provisioning_request_from(data, requested_by=request.user, request=request)
         return Response(ProvisioningRunSerializer(run).data, status=status.HTTP_202_ACCEPTED)
 
 

@@ -7,7 +7,7 @@
   whose message was lost and fail runs whose worker died.
 """
 
-from tenants.provisioning.request import provisioning_request
+from tenants.provisioning.request import provisioning_request, provisioning_request_from
 from tenants.provisioning.run import provisioning_reap, provisioning_requeue, provisioning_run
 from tenants.provisioning.steps import STEP_NAMES, STEPS, StepFailed, secret_names
 
@@ -17,6 +17,7 @@ __all__ = [
     "StepFailed",
     "provisioning_reap",
     "provisioning_request",
+    "provisioning_request_from",
     "provisioning_requeue",
     "provisioning_run",
     "secret_names",

@@ -161,3 +161,18 @@ def _run_record(*, slug, name, plan, owner_name, owner_email, owner_squad, sla, 
         request=request,
     )
     return run
+
+
+REQUEST_FIELDS = ("slug", "name", "plan", "owner_name", "owner_email", "owner_squad", "sla", "contacts")
+
+
+def provisioning_request_from(fields, *, requested_by=None, request=None, start: bool = True) -> ProvisioningRun:
+    """provisioning_request from the fields every entry point names alike (panel form, API body, command)."""
+    values = {name: fields[name] for name in REQUEST_FIELDS}
+    return provisioning_request(
+        **{name: value for name, value in values.items() if name != "plan"},
+        plan_code=values["plan"],
+        requested_by=requested_by,
+        request=request,
+        start=start,
+    )

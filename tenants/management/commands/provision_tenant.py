@@ -3,7 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from accounts.management import command_error
 from tenants.models import Tenant
-from tenants.provisioning import provisioning_request, provisioning_run
+from tenants.provisioning import provisioning_request_from, provisioning_run
 
 
 class Command(BaseCommand):
@@ -27,17 +27,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         try:
-            run = provisioning_request(
-                slug=options["slug"],
-                name=options["name"],
-                plan_code=options["plan"],
-                owner_name=options["owner_name"],
-                owner_email=options["owner_email"],
-                owner_squad=options["owner_squad"],
-                sla=options["sla"],
-                contacts=options["contact"],
-                start=False,
-            )
+            run = provisioning_request_from({**options, "contacts": options["contact"]}, start=False)
         except ValidationError as error:
             raise command_error(error) from None
         run = provisioning_run(run.pk)
