@@ -220,14 +220,19 @@ def invitation_page(request, token: str):
     return render(request, "accounts/invitation.html", context, status=200 if is_open else 410)
 
 
+def _invitation_refused(request, invitation, token: str, error: ValidationError):
+    """The invitation page with why it can no longer be answered (used, expired, withdrawn): 409."""
+    context = {"invitation": invitation, "token": token, "is_open": False, "errors": error.messages}
+    return render(request, "accounts/invitation.html", context, status=409)
+
+
 @require_POST
 def invitation_accept_page(request, token: str):
     invitation = _invitation_or_404(request, token)
     try:
         invitation_accept(invitation=invitation, request=request)
     except ValidationError as error:
-        context = {"invitation": invitation, "token": token, "is_open": False, "errors": error.messages}
-        return render(request, "accounts/invitation.html", context, status=409)
+        return _invitation_refused(request, invitation, token, error)
     messages.success(
         request, _("You now have access to %(tenant)s. Log in to continue.") % {"tenant": invitation.tenant.name}
     )
@@ -240,8 +245,7 @@ def invitation_decline_page(request, token: str):
     try:
         invitation_decline(invitation=invitation, request=request)
     except ValidationError as error:
-        context = {"invitation": invitation, "token": token, "is_open": False, "errors": error.messages}
-        return render(request, "accounts/invitation.html", context, status=409)
+        return _invitation_refused(request, invitation, token, error)
     context = {"invitation": invitation, "token": token, "is_open": False, "declined": True}
     return render(request, "accounts/invitation.html", context)
 

@@ -186,18 +186,8 @@ class BatchDetailView(PolicyAPIView):
         )
 
 
-EVENT_CSV_HEADER = [
-    "created_at",
-    "actor_email",
-    "tenant",
-    "action",
-    "target_type",
-    "target_id",
-    "before",
-    "after",
-    "request_id",
-    "ip",
-]
+# The export's columns are the API's fields, without the row id.
+EVENT_CSV_HEADER = [field for field in EventSerializer.Meta.fields if field != "id"]
 
 
 def _event_csv_row(event) -> list:
