@@ -1,19 +1,38 @@
-"""API keys: creation (shown once), revocation, and verification on the tenant's host."""
+"""API keys: creation (shown once), revocation, and verification on the tenant's host.
+
+A verified key's row is kept in Redis for a minute (`KEY_CACHE_SECONDS`), so an API request
+costs no database round trip to authenticate; revoking or deleting a key forgets it once the
+change commits. Only the row is cached (the secret's hash, as in the table), never a raw key.
+"""
 
 import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django_tenants.utils import schema_context
 
 from accounts.models import ApiKey
 from audit.services import event_record
 
 KEY_PREFIX = "alq"
 LAST_USED_PRECISION = timedelta(minutes=1)  # at most one write per key per minute
+KEY_CACHE_SECONDS = 60
+_CACHED_FIELDS = (
+    "id",
+    "tenant_id",
+    "name",
+    "prefix",
+    "secret_hash",
+    "scopes",
+    "created_at",
+    "last_used_at",
+    "revoked_at",
+)
 
 
 def _hash(secret: str) -> str:
@@ -75,10 +94,41 @@ def api_key_create(*, tenant, name: str, scopes: list[str], actor=None, request=
     return key, f"{KEY_PREFIX}_{prefix}_{secret}"
 
 
+def _cache_key(prefix: str) -> str:
+    return f"api-key:{prefix}"
+
+
+def _key_remember(key: ApiKey) -> None:
+    with schema_context("public"):  # cache keys carry the current schema (django_tenants.cache.make_key)
+        cache.set(_cache_key(key.prefix), {name: getattr(key, name) for name in _CACHED_FIELDS}, KEY_CACHE_SECONDS)
+
+
+def api_key_forget(prefix: str) -> None:
+    """Drop a key's cached row when the current transaction commits (now, outside one)."""
+
+    def forget():
+        with schema_context("public"):
+            cache.delete(_cache_key(prefix))
+
+    transaction.on_commit(forget)
+
+
+def _key_by_prefix(prefix: str) -> ApiKey | None:
+    with schema_context("public"):
+        fields = cache.get(_cache_key(prefix))
+    if fields is not None:
+        return ApiKey(**fields)
+    key = ApiKey.objects.filter(prefix=prefix).first()  # only tenant_id is compared: no join
+    if key is not None:
+        _key_remember(key)
+    return key
+
+
 def api_key_revoke(*, key: ApiKey, actor=None, request=None) -> ApiKey:
     with transaction.atomic():
         updated = ApiKey.objects.filter(pk=key.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
         key.refresh_from_db()
+        api_key_forget(key.prefix)
         if updated:
             event_record(
                 action="api_key.revoked",
@@ -98,7 +148,7 @@ def api_key_authenticate(*, raw: str, tenant) -> ApiKeyPrincipal | None:
     if len(parts) != 3 or parts[0] != KEY_PREFIX:
         return None
     _, prefix, secret = parts
-    key = ApiKey.objects.filter(prefix=prefix).first()  # only tenant_id is compared: no join
+    key = _key_by_prefix(prefix)
     if key is None or not secrets.compare_digest(key.secret_hash, _hash(secret)):
         return None
     if not key.is_active or tenant is None or key.tenant_id != tenant.pk:
@@ -107,4 +157,5 @@ def api_key_authenticate(*, raw: str, tenant) -> ApiKeyPrincipal | None:
     if key.last_used_at is None or now - key.last_used_at > LAST_USED_PRECISION:
         ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
         key.last_used_at = now
+        _key_remember(key)
     return ApiKeyPrincipal(key=key)

@@ -1,9 +1,12 @@
-"""Audit events for authentication, whichever path (form, SSO, hand-off) it took."""
+"""Audit events for authentication, whichever path (form, SSO, hand-off) it took; API-key cache upkeep."""
 
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
+from accounts.api_keys import api_key_forget
 from accounts.middleware import bind_session_to_tenant
+from accounts.models import ApiKey
 from audit.services import event_record
 
 
@@ -32,3 +35,10 @@ def _login_failed(sender, credentials, request=None, **kwargs):
         tenant=_tenant_of(request),
         request=request,
     )
+
+
+@receiver(post_save, sender=ApiKey)
+@receiver(post_delete, sender=ApiKey)
+def _api_key_changed(sender, instance, **kwargs):
+    # Saved or deleted by any path (the admin, a tenant's deletion): the cached row must not outlive it.
+    api_key_forget(instance.prefix)

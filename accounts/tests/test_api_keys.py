@@ -2,7 +2,7 @@ import pytest
 from django.db import connection
 from django.test import Client
 
-from accounts.api_keys import api_key_create
+from accounts.api_keys import api_key_authenticate, api_key_create, api_key_revoke
 from accounts.models import ApiKey
 from audit.models import OperationalEvent
 
@@ -55,6 +55,45 @@ def test_revoked_key_is_refused(client_for, acme):
     assert revoke.status_code == 200 and revoke.json()["active"] is False
     assert key_client(acme, raw).get("/api/tenant/me").status_code == 401
     assert OperationalEvent.objects.filter(action="api_key.revoked", target_id=str(key.pk)).count() == 1
+
+
+def test_a_verified_key_is_read_from_the_cache_without_a_query(acme, django_assert_num_queries):
+    _, raw = api_key_create(tenant=acme, name="busy client", scopes=["read"])
+    assert api_key_authenticate(raw=raw, tenant=acme) is not None
+
+    with django_assert_num_queries(0):
+        principal = api_key_authenticate(raw=raw, tenant=acme)
+
+    assert principal is not None and principal.key.tenant_id == acme.pk and principal.scopes == {"read"}
+
+
+def test_a_cached_key_is_refused_as_soon_as_its_revocation_commits(acme, django_capture_on_commit_callbacks):
+    key, raw = api_key_create(tenant=acme, name="used then revoked", scopes=["read"])
+    assert key_client(acme, raw).get("/api/tenant/me").status_code == 200
+
+    with django_capture_on_commit_callbacks(execute=True):
+        api_key_revoke(key=key)
+
+    assert api_key_authenticate(raw=raw, tenant=acme) is None
+    assert key_client(acme, raw).get("/api/tenant/me").status_code == 401
+
+
+def test_a_cached_key_deleted_by_any_path_is_refused(acme, django_capture_on_commit_callbacks):
+    key, raw = api_key_create(tenant=acme, name="used then deleted", scopes=["read"])
+    assert api_key_authenticate(raw=raw, tenant=acme) is not None
+
+    with django_capture_on_commit_callbacks(execute=True):
+        ApiKey.objects.filter(pk=key.pk).delete()
+
+    assert api_key_authenticate(raw=raw, tenant=acme) is None
+
+
+def test_a_cached_key_still_checks_the_secret_and_the_tenant(acme, globex):
+    key, raw = api_key_create(tenant=acme, name="cached", scopes=["read"])
+    assert api_key_authenticate(raw=raw, tenant=acme) is not None
+
+    assert api_key_authenticate(raw=f"alq_{key.prefix}_{'A' * 43}", tenant=acme) is None
+    assert api_key_authenticate(raw=raw, tenant=globex) is None
 
 
 def test_forged_key_with_a_real_prefix_is_refused(acme):
