@@ -12,11 +12,13 @@ import socket
 import subprocess
 import sys
 import time
+from importlib import import_module
 from pathlib import Path
 
 import pytest
 import redis
 from django.conf import settings
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.core.cache import cache
 from django.db import connection
 from django.test import Client
@@ -98,6 +100,13 @@ def _backups_in_a_temporary_folder(settings, tmp_path_factory):
 
 
 @pytest.fixture(autouse=True)
+def _no_quiet_hours(settings):
+    """The wall clock must not decide a test: dispatch's quiet hours are off (start == end) unless a test
+    sets them (dispatch/tests/test_decision.py tests them with a fixed clock)."""
+    settings.DISPATCH_QUIET_START_HOUR = settings.DISPATCH_QUIET_END_HOUR = 0
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache_and_schema():
     cache.clear()
     yield
@@ -133,6 +142,22 @@ def log_in_on(client: Client, tenant, user) -> None:
     session = client.session
     session[SESSION_TENANT_KEY] = tenant.schema_name
     session.save()
+
+
+def session_key_for(tenant, email: str) -> str:
+    """A logged-in session for `email` on `tenant`'s host, as a login makes it (without a login's audit and signals)."""
+    user = User.objects.get(email=email)
+    store = import_module(settings.SESSION_ENGINE).SessionStore()
+    store.update(
+        {
+            SESSION_KEY: str(user.pk),
+            BACKEND_SESSION_KEY: "django.contrib.auth.backends.ModelBackend",
+            HASH_SESSION_KEY: user.get_session_auth_hash(),
+            SESSION_TENANT_KEY: tenant.schema_name,
+        }
+    )
+    store.create()
+    return store.session_key
 
 
 @pytest.fixture
@@ -177,6 +202,9 @@ def subprocess_env(**extra) -> dict:
     env.update(
         DJANGO_SETTINGS_MODULE="alquimista.settings_test",
         DATABASE_URL=f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        # As _no_quiet_hours: the wall clock decides nothing in a subprocess either.
+        DISPATCH_QUIET_START_HOUR="0",
+        DISPATCH_QUIET_END_HOUR="0",
     )
     env.update(extra)
     return env

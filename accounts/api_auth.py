@@ -11,6 +11,7 @@ from rest_framework.permissions import BasePermission
 from accounts.api_keys import api_key_authenticate
 from accounts.oidc import OidcBearerAuthentication
 from accounts.policy import TENANT_SCOPED, can, is_member
+from accounts.staff_tokens import staff_token_authenticate
 
 
 class ApiKeyAuthentication(authentication.BaseAuthentication):
@@ -31,6 +32,28 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         if principal is None:
             raise exceptions.AuthenticationFailed("Invalid, revoked or foreign API key.")
         return principal, principal.key
+
+    def authenticate_header(self, request):
+        return self.keyword
+
+
+class StaffTokenAuthentication(authentication.BaseAuthentication):
+    """`Authorization: Token alq_pat_<prefix>_<secret>`: a staff member's personal access token, valid on the
+    company's host only (the internal API), acting as its owner within the token's scopes."""
+
+    keyword = "Token"
+
+    def authenticate(self, request):
+        header = authentication.get_authorization_header(request).decode(errors="replace")
+        if not header.startswith(f"{self.keyword} "):
+            return None
+        tenant = getattr(request._request, "tenant", None)
+        if tenant is None or not tenant.is_public:
+            raise exceptions.AuthenticationFailed("Staff tokens are accepted on the company's host only.")
+        found = staff_token_authenticate(header[len(self.keyword) + 1 :].strip())
+        if found is None:
+            raise exceptions.AuthenticationFailed("Invalid, expired or revoked token.")
+        return found
 
     def authenticate_header(self, request):
         return self.keyword

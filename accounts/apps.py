@@ -5,4 +5,4 @@ class AccountsConfig(AppConfig):
     name = "accounts"
 
     def ready(self):
-        from accounts import signals  # noqa: F401  (audit events for logins)
+        from accounts import schema, signals  # noqa: F401  (OpenAPI security schemes; audit events for logins)

@@ -1,7 +1,7 @@
 from django import forms
 from django.contrib.auth.forms import PasswordResetForm
 
-from accounts.models import User
+from accounts.models import StaffToken, User
 from accounts.roles import INTERNAL_ROLES, Role
 
 
@@ -39,4 +39,18 @@ class InviteUserForm(forms.Form):
 class ChangeRoleForm(forms.Form):
     role = forms.ChoiceField(
         choices=[(Role.TENANT_USER.value, Role.TENANT_USER.label), (Role.TENANT_ADMIN.value, Role.TENANT_ADMIN.label)]
+    )
+
+
+class StaffTokenForm(forms.Form):
+    """A personal access token's name, scopes and expiry (accounts.staff_tokens checks who may have which)."""
+
+    name = forms.CharField(max_length=100)
+    scopes = forms.MultipleChoiceField(choices=StaffToken.Scope.choices, widget=forms.CheckboxSelectMultiple)
+    expires_in_days = forms.TypedChoiceField(
+        choices=[("", "Never"), ("7", "7 days"), ("30", "30 days"), ("90", "90 days"), ("365", "1 year")],
+        coerce=int,
+        empty_value=None,
+        required=False,
+        initial="90",
     )

@@ -132,6 +132,43 @@ class ApiKey(models.Model):
         return self.revoked_at is None
 
 
+class StaffToken(models.Model):
+    """A staff member's personal access token for the internal API. Only a SHA-256 of the secret is kept.
+
+    The raw token is `alq_pat_<prefix>_<secret>`, shown once. It acts as its owner, within its scopes
+    (accounts.policy.TOKEN_SCOPE_ACTIONS) and the owner's current role, on the company's host only.
+    """
+
+    class Scope(models.TextChoices):
+        READ = "read", _("Read the company panel's data and the audit log")
+        COMMANDS = "commands", _("Create and manage operational commands")
+        LIFECYCLE = "lifecycle", _("Provision, suspend, reactivate and archive tenants (admins)")
+        BILLING = "billing", _("Read prices, costs and billing (admins)")
+        KEYS = "keys", _("Manage tenants' API keys (admins)")
+
+    ADMIN_SCOPES = frozenset({Scope.LIFECYCLE, Scope.BILLING, Scope.KEYS})
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="staff_tokens")
+    name = models.CharField(max_length=100)
+    prefix = models.CharField(max_length=12, unique=True)
+    secret_hash = models.CharField(max_length=64)
+    scopes = models.JSONField(default=list)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > timezone.now())
+
+
 class ViewAsSession(models.Model):
     """Staff looking at a tenant's dashboard read-only, as the tenant sees it. Audited, 30 minutes at most."""
 

@@ -62,6 +62,17 @@ KEY_SCOPE_ACTIONS: dict[str, frozenset[Action]] = {
 }
 
 
+# What a staff member's personal access token may do, by scope: never more than its owner's role allows,
+# never tenant-scoped actions, never the pages-only ones (view-as, the Django admin).
+TOKEN_SCOPE_ACTIONS: dict[str, frozenset[Action]] = {
+    "read": frozenset({Action.VIEW_COMPANY_PANEL, Action.READ_AUDIT_LOG}),
+    "commands": frozenset({Action.CREATE_BASIC_COMMAND, Action.CREATE_RESET_TOKEN_COMMAND, Action.ROTATE_CREDENTIALS}),
+    "lifecycle": frozenset({Action.MANAGE_TENANT_LIFECYCLE, Action.ENABLE_DISPATCH}),
+    "billing": frozenset({Action.VIEW_BILLING}),
+    "keys": frozenset({Action.MANAGE_ANY_TENANT_API_KEYS}),
+}
+
+
 # What staff may do while viewing a tenant "as the tenant": read, nothing else.
 VIEW_AS_ACTIONS = frozenset({Action.VIEW_TENANT_DASHBOARD})
 
@@ -108,9 +119,13 @@ def is_member(user, tenant) -> bool:
 
 
 def can(user, action: Action, tenant=None) -> bool:
-    """May `user` do `action` (on `tenant`, for tenant-scoped actions)?"""
+    """May `user` do `action` (on `tenant`, for tenant-scoped actions)? A user authenticated by a staff
+    token (`_token_scopes`, set by accounts.staff_tokens) is held to the token's scopes as well."""
     if hasattr(user, "key"):  # an API key principal
         return _key_may(user, action, tenant)
+    token_scopes = user.__dict__.get("_token_scopes")
+    if token_scopes is not None and not any(action in TOKEN_SCOPE_ACTIONS.get(s, ()) for s in token_scopes):
+        return False
     allowed = MATRIX[action]
     if action in VIEW_AS_ACTIONS and _viewing_as(user, tenant):
         return True

@@ -11,6 +11,12 @@ tenant_api = [
     ),
 ]
 internal_api = [
+    path("api/internal/tokens", api.StaffTokensView.as_view(), name="api-internal-tokens"),
+    path(
+        "api/internal/tokens/<int:token_id>/revoke",
+        api.StaffTokenRevokeView.as_view(),
+        name="api-internal-token-revoke",
+    ),
     path(
         "api/internal/tenants/<int:tenant_id>/api-keys", api.InternalApiKeysView.as_view(), name="api-internal-api-keys"
     ),

@@ -2,7 +2,6 @@
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
-from rest_framework.response import Response
 
 from accounts.cost_visibility import cost_for
 from accounts.policy import Action
@@ -25,8 +24,14 @@ class TenantAgentsView(PolicyAPIView):
     required_action = Action.VIEW_TENANT_DASHBOARD
     cache_seconds = TENANT_READ_SECONDS
     serializer_class = TenantAgentSerializer
+    list_view = True
+    filter_backends = ()
 
-    @extend_schema(parameters=[AgentFilter], responses=TenantAgentSerializer(many=True))
+    @extend_schema(
+        summary="List the tenant's agents",
+        description="Catalogue prices are billing: only those who may see cost get them.",
+        parameters=[AgentFilter],
+    )
     def get(self, request):
         status = query_input(request, AgentFilter)["status"]
         response = self.cached_page(
@@ -41,11 +46,19 @@ class TenantAgentsView(PolicyAPIView):
 
 
 class InternalTenantAgentsView(PolicyAPIView):
+    """A tenant's contracted agents with their configuration and 30-day metrics; paginated."""
+
     required_action = Action.VIEW_COMPANY_PANEL
     cache_seconds = INTERNAL_READ_SECONDS
     serializer_class = TenantAgentInternalSerializer
+    list_view = True
+    filter_backends = ()
 
+    @extend_schema(
+        summary="List a tenant's agents",
+        description="Catalogue prices are billing: only those who may see cost get them.",
+    )
     def get(self, request, tenant_id: int):
-        tenant = customer_tenant_or_404(tenant_id)
-        agents = TenantAgentInternalSerializer(tenant_agents(tenant=tenant), many=True).data
-        return Response(cost_for(request.user, agents))  # the catalogue price is billing
+        page = self.paginate_queryset(tenant_agents(tenant=customer_tenant_or_404(tenant_id)))
+        agents = TenantAgentInternalSerializer(page, many=True).data
+        return self.get_paginated_response(cost_for(request.user, agents))  # the catalogue price is billing

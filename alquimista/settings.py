@@ -239,10 +239,11 @@ SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000) if PRODUCTION els
 SECURE_HSTS_INCLUDE_SUBDOMAINS = PRODUCTION
 
 REST_FRAMEWORK = {
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "core.api.schema.ContractSchema",
     # Order matters: a request with an API key or a bearer token is not a browser session.
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "accounts.api_auth.ApiKeyAuthentication",
+        "accounts.api_auth.StaffTokenAuthentication",
         "accounts.api_auth.SsoBearerAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
@@ -273,6 +274,23 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Tenant and internal operations API of the Alquimista Ops platform.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "OAS_VERSION": "3.1.0",
+    "SCHEMA_PATH_PREFIX": r"/api",
+    # Request bodies list only what a client sends (read-only fields stay in the responses).
+    "COMPONENT_SPLIT_REQUEST": True,
+    # One name per choice set that several components share (their field names alone would collide).
+    "ENUM_NAME_OVERRIDES": {
+        "TenantStatusEnum": "tenants.models.Tenant.Status",
+        "IncidentStatusEnum": "operations.models.Incident.Status",
+        "AgentStatusEnum": "agents.models.TenantAgent.Status",
+        "IntegrationKindEnum": "integrations.models.Integration.Kind",
+        "ApiKeyScopeEnum": "accounts.models.ApiKey.Scope",
+        "StaffTokenScopeEnum": "accounts.models.StaffToken.Scope",
+    },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "core.api.schema.contract_postprocess",
+    ],
     # Redoc is served from our own static files (drf-spectacular-sidecar), never from a CDN.
     "REDOC_DIST": "SIDECAR",
     # The schema and the docs page read the browser session only: a stray or bad API key header is not

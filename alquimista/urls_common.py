@@ -44,6 +44,7 @@ urlpatterns = [
         "password/done/", login_required_here(auth_views.PasswordChangeDoneView.as_view()), name="password_change_done"
     ),
     path("profile", account_views.profile, name="profile"),
-    path("api/schema", SpectacularAPIView.as_view(), name="api-schema"),
+    # One contract for both hosts (each path names its own server), served on either.
+    path("api/schema", SpectacularAPIView.as_view(urlconf="alquimista.urls_api"), name="api-schema"),
     path("api/docs", api_docs, name="api-docs"),
 ]

@@ -4,20 +4,17 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
 
-from accounts import urls as accounts_urls
-from agents import urls as agents_urls
+from alquimista import urls_api
 from alquimista.urls_common import handler403, handler404, handler500  # noqa: F401
 from alquimista.urls_common import urlpatterns as common
 from core.api.not_found import NOT_FOUND_NAME, api_not_found
 from dashboards import account_views, company_views, operations_views, views
-from dispatch import urls as dispatch_urls
-from operations import urls as operations_urls
-from tenants import urls as tenants_urls
-from usage import urls as usage_urls
 
 urlpatterns = [
     *common,
     path("choose-tenant", views.choose_tenant, name="choose-tenant"),
+    path("profile/tokens", account_views.staff_tokens_page, name="staff-tokens"),
+    path("profile/tokens/<int:token_id>/revoke", account_views.staff_token_revoke_page, name="staff-token-revoke"),
     path("app/company", company_views.company_overview, name="company-overview"),
     path("app/company/tenants", company_views.company_tenants, name="company-tenants"),
     path("app/company/tenants/<int:tenant_id>", company_views.company_tenant, name="company-tenant"),
@@ -80,12 +77,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     *([path("oidc/", include("mozilla_django_oidc.urls"))] if settings.OIDC_ENABLED else []),
     # The internal API: each app serves the routes of the data it owns.
-    *tenants_urls.internal_api,
-    *agents_urls.internal_api,
-    *usage_urls.internal_api,
-    *operations_urls.internal_api,
-    *dispatch_urls.internal_api,
-    *accounts_urls.internal_api,
+    *urls_api.internal_api,
     # Last: any other /api/ path answers JSON (404, or 308 to its slash-less URL), never the HTML page.
     re_path(r"^api/", api_not_found, name=NOT_FOUND_NAME),
 ]

@@ -2,16 +2,11 @@
 
 from django.urls import path, re_path
 
-from accounts import urls as accounts_urls
-from agents import urls as agents_urls
+from alquimista import urls_api
 from alquimista.urls_common import handler403, handler404, handler500  # noqa: F401
 from alquimista.urls_common import urlpatterns as common
 from core.api.not_found import NOT_FOUND_NAME, api_not_found
 from dashboards import account_views, client_views, dispatch_views
-from dispatch import urls as dispatch_urls
-from integrations import urls as integrations_urls
-from operations import urls as operations_urls
-from usage import urls as usage_urls
 
 urlpatterns = [
     *common,
@@ -40,12 +35,7 @@ urlpatterns = [
     path("view-as/begin/<int:session_id>", account_views.view_as_begin, name="view-as-begin"),
     path("view-as/end", account_views.view_as_end_page, name="view-as-end"),
     # The tenant API: each app serves the routes of the data it owns.
-    *usage_urls.tenant_api,
-    *agents_urls.tenant_api,
-    *integrations_urls.tenant_api,
-    *operations_urls.tenant_api,
-    *dispatch_urls.tenant_api,
-    *accounts_urls.tenant_api,
+    *urls_api.tenant_api,
     # Last: any other /api/ path answers JSON (404, or 308 to its slash-less URL), never the HTML page.
     re_path(r"^api/", api_not_found, name=NOT_FOUND_NAME),
 ]

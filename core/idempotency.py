@@ -147,4 +147,5 @@ def idempotent(handler):
             return handler(view, request, *args, **kwargs)
         return run_once(request, key, lambda: handler(view, request, *args, **kwargs))
 
+    wrapper.idempotent = True  # the OpenAPI contract documents the header and its 409 (core/api/schema.py)
     return wrapper

@@ -16,10 +16,10 @@ from django.views.decorators.http import require_POST
 
 from accounts import view_as
 from accounts.api_keys import api_key_create, api_key_revoke
-from accounts.forms import ChangeRoleForm, InviteUserForm, ProfileForm, TenantPasswordResetForm
+from accounts.forms import ChangeRoleForm, InviteUserForm, ProfileForm, StaffTokenForm, TenantPasswordResetForm
 from accounts.login_protection import LoginLock, login_username
-from accounts.models import ApiKey, Invitation, Membership
-from accounts.policy import Action
+from accounts.models import ApiKey, Invitation, Membership, StaffToken
+from accounts.policy import Action, can
 from accounts.roles import Role
 from accounts.selectors import (
     invitation_by_token,
@@ -36,6 +36,7 @@ from accounts.services import (
     membership_role_change,
     tenant_user_invite,
 )
+from accounts.staff_tokens import staff_token_create, staff_token_revoke, staff_tokens_revocable_by
 from audit.services import event_record
 from core.hosts import public_url
 from core.tenancy import customer_tenant_or_404
@@ -111,13 +112,52 @@ def profile(request):
         form.save()
         messages.success(request, "Profile saved.")
         return redirect("profile")
-    return render(request, "accounts/profile.html", {"form": form, "memberships": memberships_of(request.user)})
+    context = {
+        "form": form,
+        "memberships": memberships_of(request.user),
+        "can_have_tokens": request.tenant.is_public and can(request.user, Action.VIEW_COMPANY_PANEL),
+    }
+    return render(request, "accounts/profile.html", context)
 
 
 def _form_errors(request, error: ValidationError) -> None:
     for field, problems in error.message_dict.items():
         for problem in problems:
             messages.error(request, problem if field == "__all__" else f"{field}: {problem}")
+
+
+NEW_TOKEN_SESSION_KEY = "new_staff_token"
+
+
+@page_requires(Action.VIEW_COMPANY_PANEL)
+def staff_tokens_page(request):
+    """A staff member's own personal access tokens. A new token is shown once, after a redirect, so
+    reloading the page cannot create a second one."""
+    form = StaffTokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            _, raw = staff_token_create(user=request.user, request=request, **form.cleaned_data)
+        except ValidationError as error:
+            for field, problems in error.message_dict.items():
+                for problem in problems:
+                    form.add_error(field if field in form.fields else None, problem)
+        else:
+            request.session[NEW_TOKEN_SESSION_KEY] = raw
+            return redirect("staff-tokens")
+    context = {
+        "form": form,
+        "tokens": StaffToken.objects.filter(user=request.user),
+        "created_raw": request.session.pop(NEW_TOKEN_SESSION_KEY, None) if request.method == "GET" else None,
+    }
+    return render(request, "accounts/staff_tokens.html", context, status=400 if form.errors else 200)
+
+
+@page_post_requires(Action.VIEW_COMPANY_PANEL)
+def staff_token_revoke_page(request, token_id: int):
+    token = get_object_or_404(staff_tokens_revocable_by(request.user), pk=token_id)
+    staff_token_revoke(token=token, actor=request.user, request=request)
+    messages.success(request, f"Token {token.name} ({token.prefix}…) revoked.")
+    return redirect("staff-tokens")
 
 
 @page_requires(Action.MANAGE_TENANT_USERS)

@@ -3,8 +3,7 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
 from django_tenants.utils import tenant_context
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import exceptions, serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
@@ -21,8 +20,12 @@ from dispatch.models import DispatchDecision, DispatchRun, Lead
 from dispatch.selectors import lead_list
 from dispatch.serializers import (
     DispatchDecisionSerializer,
+    DispatchFlagSerializer,
     DispatchRunCreateSerializer,
     DispatchRunSerializer,
+    DispatchStateSerializer,
+    LeadImportResultSerializer,
+    LeadImportUploadSerializer,
     LeadSerializer,
 )
 from dispatch.services import (
@@ -53,15 +56,38 @@ class DecisionFilter(serializers.Serializer):
     reason = choice_filter(REASON_CODES)
 
 
+LEAD_EXAMPLE = OpenApiExample(
+    "A lead reachable by WhatsApp",
+    request_only=True,
+    value={
+        "name": "Bruna Lima",
+        "phone": "+5511987654321",
+        "email": "bruna@example.com",
+        "whatsapp_opt_in": True,
+        "preferred_channel": "whatsapp",
+        "time_zone": "America/Sao_Paulo",
+        "source": "website",
+    },
+)
+
+
 class LeadsView(PolicyAPIView):
     required_actions = READ_WRITE
     serializer_class = LeadSerializer
+    list_view = True
 
-    @extend_schema(parameters=[LeadFilter])
+    @extend_schema(summary="List leads, newest first", parameters=[LeadFilter], filters=False)
     def get(self, request):
         page = self.paginate_queryset(lead_list(**query_input(request, LeadFilter)))
         return self.get_paginated_response(LeadSerializer(page, many=True).data)
 
+    @extend_schema(
+        summary="Create a lead",
+        description="A lead needs a phone (E.164) or an e-mail.",
+        request=LeadSerializer,
+        responses={201: LeadSerializer},
+        examples=[LEAD_EXAMPLE],
+    )
     def post(self, request):
         lead = lead_create(data=body_input(request, LeadSerializer), actor=request.user, request=request)
         return Response(LeadSerializer(lead).data, status=status.HTTP_201_CREATED)
@@ -71,9 +97,11 @@ class LeadDetailView(PolicyAPIView):
     required_actions = READ_WRITE
     serializer_class = LeadSerializer
 
+    @extend_schema(summary="Read a lead", responses={200: LeadSerializer})
     def get(self, request, lead_id: int):
         return Response(LeadSerializer(get_object_or_404(Lead, pk=lead_id)).data)
 
+    @extend_schema(summary="Change some of a lead's fields", request=LeadSerializer, responses={200: LeadSerializer})
     def patch(self, request, lead_id: int):
         lead = get_object_or_404(Lead, pk=lead_id)
         serializer = LeadSerializer(lead, data=request.data, partial=True)
@@ -81,6 +109,7 @@ class LeadDetailView(PolicyAPIView):
         lead = lead_update(lead=lead, data=serializer.validated_data, actor=request.user, request=request)
         return Response(LeadSerializer(lead).data)
 
+    @extend_schema(summary="Delete a lead", responses={204: None})
     def delete(self, request, lead_id: int):
         lead_delete(lead=get_object_or_404(Lead, pk=lead_id), actor=request.user, request=request)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -93,10 +122,9 @@ class LeadImportView(PolicyAPIView):
     parser_classes = [MultiPartParser, FormParser, JSONParser]
 
     @extend_schema(
-        request={
-            "multipart/form-data": {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}}}
-        },
-        responses=OpenApiTypes.OBJECT,
+        summary="Import leads from a CSV file",
+        request={"multipart/form-data": LeadImportUploadSerializer},
+        responses={201: LeadImportResultSerializer},
     )
     @idempotent
     def post(self, request):
@@ -109,12 +137,21 @@ class LeadImportView(PolicyAPIView):
 class DispatchRunsView(PolicyAPIView):
     required_actions = {"GET": Action.VIEW_TENANT_DASHBOARD, "POST": Action.MANAGE_LEADS}
     serializer_class = DispatchRunSerializer
+    list_view = True
 
+    @extend_schema(summary="List dispatch runs, newest first", filters=False)
     def get(self, request):
         page = self.paginate_queryset(DispatchRun.objects.all())
         return self.get_paginated_response(DispatchRunSerializer(page, many=True).data)
 
-    @extend_schema(request=DispatchRunCreateSerializer, responses={202: DispatchRunSerializer})
+    @extend_schema(
+        summary="Start a dispatch run",
+        description="The run is queued and processed in the background: poll the runs list for its status. "
+        "A dry run decides and records without sending.",
+        request=DispatchRunCreateSerializer,
+        responses={202: DispatchRunSerializer},
+        examples=[OpenApiExample("A dry run", request_only=True, value={"dry_run": True, "batch_size": 100})],
+    )
     @idempotent
     def post(self, request):
         payload = body_input(request, DispatchRunCreateSerializer)
@@ -131,8 +168,9 @@ class DispatchRunsView(PolicyAPIView):
 class DispatchDecisionsView(PolicyAPIView):
     required_action = Action.VIEW_TENANT_DASHBOARD
     serializer_class = DispatchDecisionSerializer
+    list_view = True
 
-    @extend_schema(parameters=[DecisionFilter])
+    @extend_schema(summary="List dispatch decisions", parameters=[DecisionFilter], filters=False)
     def get(self, request):
         params = query_input(request, DecisionFilter)
         decisions = DispatchDecision.objects.select_related("lead")
@@ -150,12 +188,20 @@ class InternalDispatchView(PolicyAPIView):
     """A tenant's dispatch state (flag, last run, counts); POST {"enabled": bool} sets its flag (admins)."""
 
     required_actions = {"GET": Action.VIEW_COMPANY_PANEL, "POST": Action.ENABLE_DISPATCH}
+    error_statuses = (409,)
 
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(summary="A tenant's dispatch state", responses={200: DispatchStateSerializer})
     def get(self, request, tenant_id: int):
         return Response(dispatch_state(customer_tenant_or_404(tenant_id)))
 
-    @extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
+    @extend_schema(
+        summary="Turn a tenant's dispatch flag on or off",
+        description="Answers the tenant's dispatch state after the change. 409 when the tenant has no data "
+        "(archived, or still provisioning).",
+        request=DispatchFlagSerializer,
+        responses={200: DispatchStateSerializer},
+        examples=[OpenApiExample("Enable", request_only=True, value={"enabled": True})],
+    )
     def post(self, request, tenant_id: int):
         tenant = customer_tenant_or_404(tenant_id)
         _refuse_without_schema(tenant)

@@ -47,6 +47,12 @@ class LeadSerializer(serializers.ModelSerializer):
 
 
 class DispatchRunSerializer(serializers.ModelSerializer):
+    counts = serializers.DictField(
+        child=serializers.IntegerField(),
+        read_only=True,
+        help_text="Decisions so far per `channel:<channel>` and per `reason:<reason code>`.",
+    )
+
     class Meta:
         model = DispatchRun
         fields = [
@@ -62,6 +68,7 @@ class DispatchRunSerializer(serializers.ModelSerializer):
             "started_at",
             "finished_at",
         ]
+        read_only_fields = fields
 
 
 class DispatchRunCreateSerializer(serializers.Serializer):
@@ -70,7 +77,7 @@ class DispatchRunCreateSerializer(serializers.Serializer):
 
 
 class DispatchDecisionSerializer(serializers.ModelSerializer):
-    lead_name = serializers.CharField(source="lead.name")
+    lead_name = serializers.CharField(source="lead.name", read_only=True)
 
     class Meta:
         model = DispatchDecision
@@ -88,3 +95,30 @@ class DispatchDecisionSerializer(serializers.ModelSerializer):
             "error",
             "created_at",
         ]
+        read_only_fields = fields
+
+
+class LeadImportUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(
+        help_text="A UTF-8 CSV of at most 2 MB and 5,000 leads. Its first line names the columns: `name` and any of "
+        "phone, email, whatsapp_opt_in, email_opt_in, preferred_channel, wants_meeting, time_zone, source "
+        "(flags: 1, true, yes, y, sim or s)."
+    )
+
+
+class LeadImportResultSerializer(serializers.Serializer):
+    imported = serializers.IntegerField(help_text="Leads created: every row of the file.")
+
+
+class DispatchFlagSerializer(serializers.Serializer):
+    enabled = serializers.BooleanField(help_text="true or false (JSON booleans only).")
+
+
+class DispatchStateSerializer(serializers.Serializer):
+    tenant = serializers.SlugField(help_text="The tenant's slug.")
+    flag = serializers.BooleanField(help_text="The tenant's own dispatch flag.")
+    effective = serializers.BooleanField(
+        help_text="Whether the tenant may really send now: its flag and every other check."
+    )
+    leads = serializers.IntegerField()
+    last_run = DispatchRunSerializer(allow_null=True)

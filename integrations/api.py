@@ -23,8 +23,14 @@ class TenantIntegrationsView(PolicyAPIView):
     required_action = Action.VIEW_TENANT_DASHBOARD
     cache_seconds = TENANT_READ_SECONDS
     serializer_class = IntegrationSerializer
+    list_view = True
+    filter_backends = ()
 
-    @extend_schema(parameters=[IntegrationFilter], responses=IntegrationSerializer(many=True))
+    @extend_schema(
+        summary="List the tenant's integrations and their health",
+        parameters=[IntegrationFilter],
+        responses=IntegrationSerializer,
+    )
     def get(self, request):
         filters = query_input(request, IntegrationFilter)
         return self.cached_page(

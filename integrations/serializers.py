@@ -18,3 +18,4 @@ class IntegrationSerializer(serializers.ModelSerializer):
             "token_version",
             "consecutive_auth_failures",
         ]
+        read_only_fields = fields

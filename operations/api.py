@@ -3,13 +3,15 @@
 import json
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 
 from accounts.policy import Action
 from audit.selectors import event_list
 from core.api.inputs import IdField, body_input, choice_filter, query_input, text_filter
+from core.api.schema import ContractSchema, ErrorSerializer
 from core.api.views import TENANT_READ_SECONDS, PolicyAPIView
 from core.csv_export import csv_response
 from core.tenancy import customer_tenant_or_404
@@ -26,6 +28,8 @@ from operations.models import Incident
 from operations.selectors import command_list, incident_list
 from operations.serializers import (
     BatchCreateSerializer,
+    BatchDetailSerializer,
+    BatchSerializer,
     CommandCreateSerializer,
     CommandSerializer,
     EventSerializer,
@@ -72,8 +76,10 @@ class CommandsView(PolicyAPIView):
 
     required_actions = {"GET": Action.VIEW_COMPANY_PANEL, "POST": Action.CREATE_BASIC_COMMAND}
     serializer_class = CommandSerializer
+    list_view = True
+    filter_backends = ()
 
-    @extend_schema(parameters=[CommandFilter])
+    @extend_schema(summary="List commands, newest first", parameters=[CommandFilter])
     def get(self, request):
         params = query_input(request, CommandFilter)
         commands = command_list(
@@ -87,7 +93,43 @@ class CommandsView(PolicyAPIView):
         page = self.paginate_queryset(commands)
         return self.get_paginated_response(CommandSerializer(page, many=True).data)
 
-    @extend_schema(request=CommandCreateSerializer, responses={201: CommandSerializer, 200: CommandSerializer})
+    @extend_schema(
+        summary="Create a command on one tenant",
+        description="Validated, then queued for a worker. An idempotency key (the body's `idempotency_key`, else "
+        "the `Idempotency-Key` header) reused by the same user within 24 hours for the same tenant, type and "
+        "parameters answers 200 with the existing command; reused for a different request, 409.",
+        parameters=[
+            OpenApiParameter(
+                "Idempotency-Key",
+                str,
+                OpenApiParameter.HEADER,
+                description="Used when the body has no `idempotency_key` (at most 100 characters are kept).",
+            )
+        ],
+        request=CommandCreateSerializer,
+        responses={
+            201: OpenApiResponse(CommandSerializer, description="Created and queued."),
+            200: OpenApiResponse(CommandSerializer, description="The command this idempotency key already created."),
+            409: OpenApiResponse(ErrorSerializer, description="This idempotency key already created another command."),
+        },
+        examples=[
+            OpenApiExample(
+                "Reset an integration's token",
+                value={"tenant_id": 7, "type": "RESET_TOKEN", "parameters": {"integration_id": 3}},
+                request_only=True,
+            ),
+            OpenApiExample(
+                "Reprocess one channel's failed queue",
+                value={
+                    "tenant_id": 7,
+                    "type": "REPROCESS_QUEUE",
+                    "parameters": {"channel": "whatsapp", "since": "2026-11-20T00:00:00Z"},
+                    "idempotency_key": "reprocess-acme-2026-11-20",
+                },
+                request_only=True,
+            ),
+        ],
+    )
     def post(self, request):
         data = body_input(request, CommandCreateSerializer)
         tenant = Tenant.objects.customers().filter(pk=data["tenant_id"]).first()
@@ -110,6 +152,7 @@ class CommandDetailView(PolicyAPIView):
     required_action = Action.VIEW_COMPANY_PANEL
     serializer_class = CommandSerializer
 
+    @extend_schema(summary="Get a command, with its progress and output")
     def get(self, request, command_id):
         return Response(
             CommandSerializer(
@@ -122,7 +165,12 @@ class CommandCancelView(PolicyAPIView):
     required_action = Action.CREATE_BASIC_COMMAND
     serializer_class = CommandSerializer
 
-    @extend_schema(request=None)
+    @extend_schema(
+        summary="Cancel a pending command",
+        description="Only a PENDING command can be cancelled; any other status is a 400 naming `status`.",
+        request=None,
+        responses={200: CommandSerializer},
+    )
     def post(self, request, command_id):
         command = get_object_or_404(Command, pk=command_id)
         command = command_cancel(command=command, actor=request.user, request=request)
@@ -133,7 +181,13 @@ class CommandRetryView(PolicyAPIView):
     required_action = Action.CREATE_BASIC_COMMAND
     serializer_class = CommandSerializer
 
-    @extend_schema(request=None, responses={201: CommandSerializer})
+    @extend_schema(
+        summary="Retry a failed or cancelled command",
+        description="Creates and queues a new command (its `retry_of` names this one); only an ERROR or "
+        "CANCELLED command can be retried, any other status is a 400 naming `status`.",
+        request=None,
+        responses={201: CommandSerializer},
+    )
     def post(self, request, command_id):
         command = get_object_or_404(Command, pk=command_id)
         retry = command_retry(command=command, actor=request.user, request=request)
@@ -146,7 +200,25 @@ class BatchesView(PolicyAPIView):
     required_action = Action.CREATE_BASIC_COMMAND
     serializer_class = BatchCreateSerializer
 
-    @extend_schema(request=BatchCreateSerializer)
+    @extend_schema(
+        summary="Run one command type on several tenants",
+        description="Every tenant's parameters are validated first (nothing is created if one is invalid; the "
+        "error names `<tenant slug>.<parameter>`); then one command per tenant, `concurrency` queued at once.",
+        request=BatchCreateSerializer,
+        responses={201: BatchSerializer},
+        examples=[
+            OpenApiExample(
+                "Health check on every active tenant of a plan",
+                value={"type": "HEALTH_CHECK", "status": "active", "plan": "pro", "concurrency": 5},
+                request_only=True,
+            ),
+            OpenApiExample(
+                "Health check on two tenants",
+                value={"type": "HEALTH_CHECK", "tenant_ids": [7, 9]},
+                request_only=True,
+            ),
+        ],
+    )
     def post(self, request):
         data = body_input(request, BatchCreateSerializer)
         if data.get("tenant_ids"):
@@ -170,7 +242,9 @@ class BatchesView(PolicyAPIView):
 
 class BatchDetailView(PolicyAPIView):
     required_action = Action.VIEW_COMPANY_PANEL
+    serializer_class = BatchDetailSerializer
 
+    @extend_schema(summary="Get a batch's progress and its commands")
     def get(self, request, batch_id):
         batch = get_object_or_404(CommandBatch, pk=batch_id)
         commands = batch.commands.select_related("tenant", "created_by").order_by("tenant__name")
@@ -205,13 +279,29 @@ def _event_csv_row(event) -> list:
     ]
 
 
+class CsvExportSchema(ContractSchema):
+    """A paginated list whose `?export=csv` answers the whole list as one CSV text, never a page of it."""
+
+    def _is_list_view(self, serializer=None) -> bool:
+        return serializer is not OpenApiTypes.STR and super()._is_list_view(serializer)
+
+
 class EventsView(PolicyAPIView):
     """The audit log (filters: tenant, actor, action prefix, from, to); `?export=csv` downloads it."""
 
     required_action = Action.READ_AUDIT_LOG
     serializer_class = EventSerializer
+    list_view = True
+    filter_backends = ()
+    schema = CsvExportSchema()
 
-    @extend_schema(parameters=[EventFilter])
+    @extend_schema(
+        summary="List the audit log, newest first, or export it as CSV",
+        description="`?export=csv` answers the whole filtered log as a `text/csv` download (no pages), columns: "
+        f"{', '.join(EVENT_CSV_HEADER)}.",
+        parameters=[EventFilter],
+        responses={(200, "application/json"): EventSerializer, (200, "text/csv"): OpenApiTypes.STR},
+    )
     def get(self, request):
         params = query_input(request, EventFilter)
         events = event_list(
@@ -234,8 +324,10 @@ class TenantIncidentsView(PolicyAPIView):
     required_action = Action.VIEW_TENANT_DASHBOARD
     cache_seconds = TENANT_READ_SECONDS
     serializer_class = IncidentSerializer
+    list_view = True
+    filter_backends = ()
 
-    @extend_schema(parameters=[IncidentFilter], responses=IncidentSerializer(many=True))
+    @extend_schema(summary="List the tenant's incidents", parameters=[IncidentFilter], responses=IncidentSerializer)
     def get(self, request):
         params = query_input(request, IncidentFilter)
         page = self.paginate_queryset(incident_list(tenant=request.tenant, **params))
@@ -247,8 +339,10 @@ class InternalIncidentsView(PolicyAPIView):
 
     required_action = Action.VIEW_COMPANY_PANEL
     serializer_class = InternalIncidentSerializer
+    list_view = True
+    filter_backends = ()
 
-    @extend_schema(parameters=[InternalIncidentFilter])
+    @extend_schema(summary="List every tenant's incidents", parameters=[InternalIncidentFilter])
     def get(self, request):
         params = query_input(request, InternalIncidentFilter)
         tenant = _tenant_or_none(params.pop("tenant", None))
@@ -263,7 +357,13 @@ class InternalIncidentTransitionView(PolicyAPIView):
     serializer_class = InternalIncidentSerializer
     transition = ""
 
-    @extend_schema(request=None, responses=InternalIncidentSerializer)
+    @extend_schema(
+        summary="Acknowledge or resolve an incident",
+        description="acknowledge: open → acknowledged; resolve: open or acknowledged → resolved. "
+        "Any other move is a 400 naming `status`.",
+        request=None,
+        responses={200: InternalIncidentSerializer},
+    )
     def post(self, request, incident_id: int):
         incident = get_object_or_404(Incident.objects.select_related("tenant"), pk=incident_id)
         incident = incident_transition(incident=incident, to=self.transition, actor=request.user, request=request)

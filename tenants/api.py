@@ -1,14 +1,14 @@
 """Tenant endpoints (staff, public host): the tenant list and detail, provisioning, suspension, credentials, backups."""
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from accounts.cost_visibility import cost_for
 from accounts.policy import Action
 from core.api.inputs import body_input, choice_field, choice_filter, query_input, text_field, text_filter
+from core.api.schema import ContractSchema
 from core.api.views import INTERNAL_READ_SECONDS, PolicyAPIView
 from core.cache import GLOBAL
 from core.idempotency import idempotent
@@ -21,8 +21,28 @@ from tenants.backups import backup_all, backup_tenant, restore_tenant
 from tenants.lifecycle import credential_rotate, tenant_archive, tenant_secrets, tenant_transition
 from tenants.models import Backup, ProvisioningRun, Tenant
 from tenants.provisioning import provisioning_request_from
-from tenants.serializers import TenantMeSerializer
+from tenants.serializers import (
+    BackupSerializer,
+    InternalTenantDetailSerializer,
+    InternalTenantSerializer,
+    ProvisioningRunSerializer,
+    SecretRotatedSerializer,
+    SecretSerializer,
+    TenantMeSerializer,
+    TenantStatusSerializer,
+)
 from usage.selectors import month_to_date, tenants_with_usage
+
+
+class ProvisionContactSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    email = serializers.EmailField()
+    role = serializers.CharField(max_length=100, required=False, allow_blank=True)
+
+
+@extend_schema_field(ProvisionContactSerializer)
+class ProvisionContactField(serializers.DictField):
+    """Any object here: the provisioning service checks each contact and names the bad ones by position."""
 
 
 class ProvisionRequestSerializer(serializers.Serializer):
@@ -30,45 +50,27 @@ class ProvisionRequestSerializer(serializers.Serializer):
 
     slug = serializers.CharField(max_length=40, allow_blank=True)
     name = serializers.CharField(max_length=200, allow_blank=True)
-    plan = serializers.CharField(max_length=40, allow_blank=True)
+    plan = serializers.CharField(max_length=40, allow_blank=True, help_text="A plan code, e.g. `starter`.")
     owner_name = serializers.CharField(max_length=200, allow_blank=True)
     owner_email = serializers.CharField(max_length=254, allow_blank=True)
     owner_squad = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
     sla = serializers.ChoiceField(choices=Tenant.Sla.choices, default=Tenant.Sla.STANDARD)
-    contacts = serializers.ListField(child=serializers.DictField(), required=False, default=list)
+    contacts = serializers.ListField(child=ProvisionContactField(), required=False, default=list)
 
 
-class ProvisioningRunSerializer(serializers.ModelSerializer):
-    plan = serializers.CharField(source="plan.code")
-    requested_by = serializers.EmailField(source="requested_by.email", default=None)
-    tenant_id = serializers.IntegerField(allow_null=True)
-
-    class Meta:
-        model = ProvisioningRun
-        fields = [
-            "id",
-            "slug",
-            "name",
-            "plan",
-            "owner_name",
-            "owner_email",
-            "sla",
-            "status",
-            "steps",
-            "error",
-            "failed_step",
-            "tenant_id",
-            "requested_by",
-            "created_at",
-            "started_at",
-            "finished_at",
-        ]
-
-
-class BackupSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Backup
-        fields = ["id", "kind", "tenant_slug", "location", "size_bytes", "verified", "entries", "created_at"]
+PROVISION_EXAMPLE = OpenApiExample(
+    "Provision a tenant",
+    value={
+        "slug": "wonka",
+        "name": "Wonka Industries",
+        "plan": "starter",
+        "owner_name": "Willy Wonka",
+        "owner_email": "willy@wonka.test",
+        "sla": "priority",
+        "contacts": [{"name": "Charlie Bucket", "email": "charlie@wonka.test", "role": "ops"}],
+    },
+    request_only=True,
+)
 
 
 class NoInput(serializers.Serializer):
@@ -87,25 +89,6 @@ class RestoreInput(serializers.Serializer):
     slug = text_field(max_length=40, required=False, allow_blank=True, allow_null=True, default=None)
 
 
-class InternalTenantSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    slug = serializers.CharField()
-    name = serializers.CharField()
-    status = serializers.CharField()
-    plan = serializers.CharField(source="plan.code", default=None)
-    owner_name = serializers.CharField()
-    owner_email = serializers.EmailField()
-    owner_squad = serializers.CharField()
-    sla = serializers.CharField()
-    created_at = serializers.DateTimeField()
-    requests_30d = serializers.IntegerField()
-    error_rate_30d = serializers.SerializerMethodField()
-    open_incidents = serializers.IntegerField()
-
-    def get_error_rate_30d(self, tenant) -> float | None:
-        return round(tenant.failures_30d / tenant.requests_30d, 4) if tenant.requests_30d else None
-
-
 TENANT_ORDERINGS = ("name", "-name", "created_at", "-created_at", "requests_30d", "-requests_30d", "status", "-status")
 
 
@@ -122,8 +105,14 @@ class InternalTenantsView(PolicyAPIView):
     required_actions = {"GET": Action.VIEW_COMPANY_PANEL, "POST": Action.MANAGE_TENANT_LIFECYCLE}
     cache_seconds = INTERNAL_READ_SECONDS
     serializer_class = InternalTenantSerializer
+    list_view = True
+    filter_backends = ()
 
-    @extend_schema(parameters=[TenantFilter])
+    @extend_schema(
+        summary="List tenants",
+        description="Customer tenants with their 30-day requests, error rate and open incidents.",
+        parameters=[TenantFilter],
+    )
     def get(self, request):
         filters = query_input(request, TenantFilter)
         filters["search"] = filters["search"].strip()
@@ -136,7 +125,14 @@ class InternalTenantsView(PolicyAPIView):
             **filters,
         )
 
-    @extend_schema(request=ProvisionRequestSerializer, responses={202: ProvisioningRunSerializer})
+    @extend_schema(
+        summary="Provision a tenant",
+        description="Validates every field at once (a 400 names each bad one), records a provisioning run and "
+        "queues it: 202 with the pending run, to follow at `/api/internal/provisioning-runs/{run_id}`.",
+        request=ProvisionRequestSerializer,
+        responses={202: ProvisioningRunSerializer},
+        examples=[PROVISION_EXAMPLE],
+    )
     @idempotent
     def post(self, request):
         data = body_input(request, ProvisionRequestSerializer)
@@ -150,7 +146,11 @@ class InternalTenantDetailView(PolicyAPIView):
     required_action = Action.VIEW_COMPANY_PANEL
     cache_seconds = INTERNAL_READ_SECONDS
 
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(
+        summary="Get a tenant",
+        description="Prices and this month's cost are billing: only those who may see cost get them.",
+        responses={200: InternalTenantDetailSerializer},
+    )
     def get(self, request, tenant_id: int):
         tenant = customer_tenant_or_404(tenant_id)
         detail = {
@@ -168,6 +168,7 @@ class ProvisioningRunView(PolicyAPIView):
     required_action = Action.MANAGE_TENANT_LIFECYCLE
     serializer_class = ProvisioningRunSerializer
 
+    @extend_schema(summary="Get a provisioning run", description="The run's status and each step's progress and log.")
     def get(self, request, run_id):
         return Response(
             ProvisioningRunSerializer(
@@ -176,13 +177,19 @@ class ProvisioningRunView(PolicyAPIView):
         )
 
 
+class TransitionSchema(ContractSchema):
+    def get_summary(self):
+        return f"{self.view.transition.capitalize()} a tenant"
+
+
 class TenantTransitionView(PolicyAPIView):
-    """POST …/tenants/{id}/suspend | resume | archive."""
+    """Suspend, resume or archive a tenant; a transition its current status does not allow is a 400."""
 
     required_action = Action.MANAGE_TENANT_LIFECYCLE
     transition = ""
+    schema = TransitionSchema()
 
-    @extend_schema(request=TransitionInput, responses=OpenApiTypes.OBJECT)
+    @extend_schema(request=TransitionInput, responses={200: TenantStatusSerializer})
     def post(self, request, tenant_id: int):
         data = body_input(request, TransitionInput)
         tenant = customer_tenant_or_404(tenant_id)
@@ -203,18 +210,24 @@ class TenantSecretsView(PolicyAPIView):
     """Names, versions, tags and dates of a tenant's platform secrets; POST {"name": …} rotates one."""
 
     required_actions = {"GET": Action.VIEW_COMPANY_PANEL, "POST": Action.ROTATE_CREDENTIALS}
+    list_view = True
+    filter_backends = ()
 
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(summary="List a tenant's secrets", responses=SecretSerializer)
     def get(self, request, tenant_id: int):
         tenant = customer_tenant_or_404(tenant_id)
-        return Response(
-            [
-                {"name": m.name, "version": m.version, "tags": m.tags, "created_at": m.created_at}
-                for m in tenant_secrets(tenant)
-            ]
+        page = self.paginate_queryset(tenant_secrets(tenant))
+        return self.get_paginated_response(
+            [{"name": m.name, "version": m.version, "tags": m.tags, "created_at": m.created_at} for m in page]
         )
 
-    @extend_schema(request=SecretRotateInput, responses=OpenApiTypes.OBJECT)
+    @extend_schema(
+        summary="Rotate a tenant's secret",
+        description="Stores a new random version; rotating the owner's password also e-mails a set-password link.",
+        request=SecretRotateInput,
+        responses={201: SecretRotatedSerializer},
+        examples=[OpenApiExample("Rotate", value={"name": "tenant/acme/jwt-signing-key"}, request_only=True)],
+    )
     def post(self, request, tenant_id: int):
         name = body_input(request, SecretRotateInput)["name"]
         tenant = customer_tenant_or_404(tenant_id)
@@ -233,12 +246,20 @@ class BackupsView(PolicyAPIView):
 
     required_action = Action.MANAGE_TENANT_LIFECYCLE
     serializer_class = BackupSerializer
+    list_view = True
+    filter_backends = ()
 
+    @extend_schema(summary="List backups", description="Newest first.")
     def get(self, request):
         page = self.paginate_queryset(Backup.objects.all())
         return self.get_paginated_response(BackupSerializer(page, many=True).data)
 
-    @extend_schema(request=None, responses={201: BackupSerializer})
+    @extend_schema(
+        summary="Back up the whole database",
+        description="Runs pg_dump now and verifies it.",
+        request=None,
+        responses={201: BackupSerializer},
+    )
     def post(self, request):
         body_input(request, NoInput)
         return Response(
@@ -250,7 +271,12 @@ class TenantBackupView(PolicyAPIView):
     required_action = Action.MANAGE_TENANT_LIFECYCLE
     serializer_class = BackupSerializer
 
-    @extend_schema(request=None, responses={201: BackupSerializer})
+    @extend_schema(
+        summary="Back up a tenant",
+        description="Dumps the tenant's schema now and verifies it.",
+        request=None,
+        responses={201: BackupSerializer},
+    )
     def post(self, request, tenant_id: int):
         body_input(request, NoInput)
         return Response(
@@ -266,7 +292,12 @@ class BackupRestoreView(PolicyAPIView):
 
     required_action = Action.MANAGE_TENANT_LIFECYCLE
 
-    @extend_schema(request=RestoreInput, responses=OpenApiTypes.OBJECT)
+    @extend_schema(
+        summary="Restore a tenant backup",
+        description="Restores into the backup's tenant, or into a new tenant when `slug` is given.",
+        request=RestoreInput,
+        responses={200: TenantStatusSerializer},
+    )
     def post(self, request, backup_id: int):
         slug = body_input(request, RestoreInput)["slug"]
         backup = get_object_or_404(Backup, pk=backup_id)

@@ -16,12 +16,10 @@ cannot see this test's transaction and are covered by tenants/tests/test_backups
 import json
 import re
 import uuid
-from importlib import import_module
 from urllib.parse import quote, urlencode
 
 import pytest
 from django.conf import settings as django_settings
-from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.core.cache import cache
 from django.db import connection, transaction
 from django.test import Client
@@ -31,9 +29,8 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from accounts.api_keys import api_key_create
-from accounts.middleware import SESSION_TENANT_KEY
 from accounts.models import ApiKey, User
-from conftest import host_of
+from conftest import host_of, session_key_for
 from dispatch.models import Lead
 from operations.commands_models import Command, CommandBatch
 from operations.models import Incident
@@ -301,27 +298,13 @@ def _send(tenant, sessions: dict, request: dict):
     return client.generic(request["method"], path, data=data, content_type=content_type, **headers)
 
 
-def _session_key(tenant, email: str) -> str:
-    """A logged-in session for `email` on `tenant`'s host, as a login makes it (without a login's audit and signals)."""
-    user = User.objects.get(email=email)
-    store = import_module(django_settings.SESSION_ENGINE).SessionStore()
-    store.update(
-        {
-            SESSION_KEY: str(user.pk),
-            BACKEND_SESSION_KEY: "django.contrib.auth.backends.ModelBackend",
-            HASH_SESSION_KEY: user.get_session_auth_hash(),
-            SESSION_TENANT_KEY: tenant.schema_name,
-        }
-    )
-    store.create()
-    return store.session_key
-
-
 @pytest.fixture
 def world(acme, globex, public_tenant):
     """Per test (all its examples): existing ids, and a session for each principal on each host."""
     emails = {*PUBLIC_PRINCIPALS, *TENANT_PRINCIPALS} - {None} - {p for p in TENANT_PRINCIPALS if p and "@" not in p}
-    sessions = {(tenant.pk, email): _session_key(tenant, email) for tenant in (public_tenant, acme) for email in emails}
+    sessions = {
+        (tenant.pk, email): session_key_for(tenant, email) for tenant in (public_tenant, acme) for email in emails
+    }
     for scope in ApiKey.Scope.values:
         sessions[acme.pk, f"api-key:{scope}"] = api_key_create(tenant=acme, name=f"fuzz {scope}", scopes=[scope])[1]
     return {"ids": _existing_ids(acme, globex), "sessions": sessions}

@@ -1,7 +1,6 @@
 """Usage endpoints: a tenant's own usage and ingestion, and staff's cross-tenant usage and billing."""
 
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
@@ -20,6 +19,14 @@ from usage.selectors import (
     tenant_usage_cached,
     usage_overview_cached,
 )
+from usage.serializers import (
+    AgentRequestsIngestSerializer,
+    BillingOverviewSerializer,
+    IngestResultSerializer,
+    TenantMeResponseSerializer,
+    TenantUsageSerializer,
+    UsageOverviewSerializer,
+)
 
 
 class PeriodInput(serializers.Serializer):
@@ -36,7 +43,10 @@ class TenantMeView(PolicyAPIView):
     required_action = Action.VIEW_TENANT_DASHBOARD
     cache_seconds = TENANT_READ_SECONDS
 
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(
+        summary="The caller's tenant, plan and month-to-date usage",
+        responses={200: TenantMeResponseSerializer},
+    )
     def get(self, request):
         tenant = request.tenant
         body = cached_read(
@@ -53,7 +63,11 @@ class TenantUsageView(PolicyAPIView):
     required_action = Action.VIEW_TENANT_DASHBOARD
     cache_seconds = TENANT_READ_SECONDS
 
-    @extend_schema(parameters=[UsageInput], responses=OpenApiTypes.OBJECT)
+    @extend_schema(
+        summary="Daily usage series and totals",
+        parameters=[UsageInput],
+        responses={200: TenantUsageSerializer},
+    )
     def get(self, request):
         params = query_input(request, UsageInput)
         usage = tenant_usage_cached(tenant=request.tenant, period=params["period"], agent_code=params["agent"])
@@ -69,7 +83,31 @@ class AgentRequestIngestView(PolicyAPIView):
     required_action = Action.INGEST_AGENT_REQUESTS
     serializer_class = IngestSerializer
 
-    @extend_schema(request=IngestSerializer, responses={201: OpenApiTypes.OBJECT})
+    @extend_schema(
+        summary="Report served agent requests",
+        request={"application/json": AgentRequestsIngestSerializer},
+        responses={201: IngestResultSerializer},
+        examples=[
+            OpenApiExample(
+                "One served request",
+                request_only=True,
+                value={
+                    "requests": [
+                        {
+                            "agent": "email-nurture",
+                            "started_at": "2026-01-15T14:03:00Z",
+                            "duration_ms": 640,
+                            "outcome": "success",
+                            "tokens_in": 120,
+                            "tokens_out": 80,
+                            "channel": "email",
+                            "event_id": "evt-2026-01-15-0001",
+                        }
+                    ]
+                },
+            )
+        ],
+    )
     def post(self, request):
         payload = body_input(request, IngestSerializer)
         ingest_allowed(tenant=request.tenant, rows=len(payload["requests"]))
@@ -83,7 +121,11 @@ class UsageOverviewView(PolicyAPIView):
     required_action = Action.VIEW_COMPANY_PANEL
     cache_seconds = INTERNAL_READ_SECONDS
 
-    @extend_schema(parameters=[PeriodInput], responses=OpenApiTypes.OBJECT)
+    @extend_schema(
+        summary="Usage across all tenants",
+        parameters=[PeriodInput],
+        responses={200: UsageOverviewSerializer},
+    )
     def get(self, request):
         overview = usage_overview_cached(period=query_input(request, PeriodInput)["period"])
         return Response(cost_for(request.user, overview))  # cost is billing: admins only
@@ -95,6 +137,6 @@ class BillingOverviewView(PolicyAPIView):
     required_action = Action.VIEW_BILLING
     cache_seconds = INTERNAL_READ_SECONDS
 
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(summary="This month's revenue and usage cost per tenant", responses={200: BillingOverviewSerializer})
     def get(self, request):
         return Response(billing_overview_cached())

@@ -13,6 +13,7 @@ from accounts.models import User
 from accounts.policy import Action
 from accounts.roles import Role
 from accounts.services import invitation_create
+from accounts.staff_tokens import staff_token_create
 from dispatch.models import Lead
 from operations.commands import batch_create, command_create
 from operations.services import incident_open
@@ -140,6 +141,7 @@ def fill(route: str, acme, fixtures) -> str:
         run_id=fixtures["run"].pk,
         backup_id=fixtures["backup"].pk,
         lead_id=fixtures["lead"].pk,
+        token_id=fixtures["token"].pk,
     )
     path = route
     for name, value in values.items():
@@ -164,6 +166,10 @@ def fixtures(acme):
     with tenant_context(acme):
         lead = Lead.objects.create(name="Matrix Lead", email="lead@matrix.test")
     return {
+        # Support's own token: support may revoke it, and an internal admin may revoke anyone's.
+        "token": staff_token_create(user=User.objects.get(email="support@alquimista.test"), name="m", scopes=["read"])[
+            0
+        ],
         "run": run,
         "backup": backup,
         "lead": lead,

@@ -4,6 +4,7 @@ A bad value is a 400 whose `fields` name the parameter (the one error shape, cor
 """
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions, serializers
 
 from core.api.params import MAX_ID, whole_number
@@ -57,6 +58,7 @@ def text_field(max_length: int, **kwargs) -> TextField:
     return TextField(max_length=max_length, **kwargs)
 
 
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": MAX_ID})
 class IdField(serializers.Field):
     """A primary key in ASCII digits, 1 to the largest bigint ("١" or "1e3" or 2**64 are a 400, never a lookup)."""
 

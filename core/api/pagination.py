@@ -28,3 +28,17 @@ class StrictPageNumberPagination(PageNumberPagination):
             return super().paginate_queryset(queryset, request, view)
         except exceptions.NotFound:
             raise exceptions.ValidationError({"page": ["There is no such page."]}) from None
+
+    def get_paginated_response_schema(self, schema):
+        """The one page shape, in OpenAPI 3.1 terms (`null` is a type; 3.0's `nullable` means nothing there)."""
+        link = {"type": ["string", "null"], "format": "uri"}
+        return {
+            "type": "object",
+            "required": ["count", "next", "previous", "results"],
+            "properties": {
+                "count": {"type": "integer", "example": 123},
+                "next": {**link, "example": "https://example.test/api/...?page=4"},
+                "previous": {**link, "example": "https://example.test/api/...?page=2"},
+                "results": schema,
+            },
+        }

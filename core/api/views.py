@@ -35,6 +35,7 @@ class PolicyAPIView(GenericAPIView):
     required_action: str | None = None
     required_actions: dict[str, str] = {}
     pagination_class = StrictPageNumberPagination
+    filter_backends = ()  # filters are declared inputs (core/api/inputs.py), not django-filter backends
     # Successful GETs are private to the caller and cacheable this long (None: no-store).
     cache_seconds: int | None = None
     metadata_class = PolicyMetadata

@@ -48,7 +48,7 @@ def test_secrets_are_listed_without_values_and_rotated_by_admins_only(client_for
     url = f"/api/internal/tenants/{run.tenant_id}/secrets"
 
     listed = client_for(public_tenant, "support@alquimista.test").get(url)
-    names = [s["name"] for s in listed.json()]
+    names = [s["name"] for s in listed.json()["results"]]
     assert names == [
         "tenant/wonka/jwt-signing-key",
         "tenant/wonka/owner-initial-password",

@@ -107,8 +107,8 @@ def test_the_internal_tenant_detail_and_agents_give_prices_and_cost_to_admins_on
     assert "cost" not in as_support["month"]
     assert as_support["month"]["usage"] == as_admin["month"]["usage"]
 
-    agents_admin = client_for(public_tenant, ADMIN).get(f"/api/internal/tenants/{acme.pk}/agents").json()
-    agents_support = client_for(public_tenant, SUPPORT).get(f"/api/internal/tenants/{acme.pk}/agents").json()
+    agents_admin = client_for(public_tenant, ADMIN).get(f"/api/internal/tenants/{acme.pk}/agents").json()["results"]
+    agents_support = client_for(public_tenant, SUPPORT).get(f"/api/internal/tenants/{acme.pk}/agents").json()["results"]
     assert all("price_per_1k_tokens" in agent["agent_type"] for agent in agents_admin)
     assert not any("price_per_1k_tokens" in agent["agent_type"] for agent in agents_support)
     assert len(agents_admin) == len(agents_support) > 0
