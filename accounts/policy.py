@@ -25,6 +25,8 @@ class Action(StrEnum):
     USE_DJANGO_ADMIN = "use_django_admin"
     MANAGE_ANY_TENANT_API_KEYS = "manage_any_tenant_api_keys"
     INGEST_AGENT_REQUESTS = "ingest_agent_requests"
+    MANAGE_WEBHOOKS = "manage_webhooks"
+    MANAGE_COMPANY_WEBHOOKS = "manage_company_webhooks"
 
 
 A, S, TA, TU = Role.INTERNAL_ADMIN, Role.INTERNAL_SUPPORT, Role.TENANT_ADMIN, Role.TENANT_USER
@@ -49,10 +51,19 @@ MATRIX: dict[Action, frozenset[Role]] = {
     Action.MANAGE_ANY_TENANT_API_KEYS: frozenset({A}),
     # Only API keys with the ingest scope report agent requests (see KEY_SCOPE_ACTIONS).
     Action.INGEST_AGENT_REQUESTS: frozenset(),
+    # Where a tenant's events are sent (its outbound webhooks): its admins; the company's: internal admins.
+    Action.MANAGE_WEBHOOKS: frozenset({TA}),
+    Action.MANAGE_COMPANY_WEBHOOKS: frozenset({A}),
 }
 
 TENANT_SCOPED = frozenset(
-    {Action.VIEW_TENANT_DASHBOARD, Action.MANAGE_LEADS, Action.MANAGE_TENANT_USERS, Action.INGEST_AGENT_REQUESTS}
+    {
+        Action.VIEW_TENANT_DASHBOARD,
+        Action.MANAGE_LEADS,
+        Action.MANAGE_TENANT_USERS,
+        Action.INGEST_AGENT_REQUESTS,
+        Action.MANAGE_WEBHOOKS,
+    }
 )
 
 # What an API key may do, by scope, on its own tenant only.

@@ -27,6 +27,7 @@ app.conf.beat_schedule = {
     "sweep-quota-mails": {"task": "usage.quota_mail_sweep", "schedule": crontab(minute="*/15")},
     "requeue-provisioning-runs": {"task": "tenants.requeue_provisioning_runs", "schedule": crontab(minute="*/5")},
     "requeue-dispatch-work": {"task": "dispatch.requeue_all", "schedule": crontab(minute="*/5")},
+    "sweep-webhook-deliveries": {"task": "webhooks.sweep", "schedule": 60.0},
 }
 
 

@@ -51,6 +51,7 @@ SHARED_APPS = [
     "operations",
     "agents",
     "usage",
+    "webhooks",
     "django.contrib.contenttypes",
     "django.contrib.auth",
     "django.contrib.sessions",
@@ -403,6 +404,12 @@ DISPATCH_ENABLED = env_bool("DISPATCH_ENABLED", False)
 DISPATCH_COOLDOWN_DAYS = env_int("DISPATCH_COOLDOWN_DAYS", 7)
 DISPATCH_QUIET_START_HOUR = env_int("DISPATCH_QUIET_START_HOUR", 21)
 DISPATCH_QUIET_END_HOUR = env_int("DISPATCH_QUIET_END_HOUR", 8)
+
+# Outbound webhooks (webhooks/): seconds a receiver has to answer; whether deliveries may go to private,
+# loopback or link-local addresses and plain http (development and tests only: never let a tenant make the
+# platform call its internal network).
+WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 5)
+WEBHOOK_ALLOW_PRIVATE_HOSTS = env_bool("WEBHOOK_ALLOW_PRIVATE_HOSTS", not PRODUCTION)
 DISPATCH_RATE_PER_HOUR = env_int("DISPATCH_RATE_PER_HOUR", 200)
 DISPATCH_MAX_ATTEMPTS = env_int("DISPATCH_MAX_ATTEMPTS", 3)
 WHATSAPP_API_BASE_URL = env_str("WHATSAPP_API_BASE_URL", "https://graph.facebook.com/v20.0")

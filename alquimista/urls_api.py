@@ -11,6 +11,7 @@ from integrations import urls as integrations_urls
 from operations import urls as operations_urls
 from tenants import urls as tenants_urls
 from usage import urls as usage_urls
+from webhooks import urls as webhooks_urls
 
 tenant_api = [
     *usage_urls.tenant_api,
@@ -19,6 +20,7 @@ tenant_api = [
     *operations_urls.tenant_api,
     *dispatch_urls.tenant_api,
     *accounts_urls.tenant_api,
+    *webhooks_urls.tenant_api,
 ]
 internal_api = [
     *tenants_urls.internal_api,
@@ -27,5 +29,6 @@ internal_api = [
     *operations_urls.internal_api,
     *dispatch_urls.internal_api,
     *accounts_urls.internal_api,
+    *webhooks_urls.internal_api,
 ]
 urlpatterns = [*tenant_api, *internal_api]

@@ -20,6 +20,7 @@ from dispatch.outbox import enqueue_delivery
 from dispatch.selectors import dispatch_enabled_for
 from integrations.models import Integration
 from tenants.models import Tenant
+from webhooks.services import webhook_emit
 
 logger = structlog.get_logger("alquimista.dispatch")
 SENDABLE = ("whatsapp", "email", "calendar")
@@ -117,12 +118,17 @@ def dispatch_run(*, tenant, run_id: int, now=None) -> DispatchRun:
             counts=dict(counts),
             error=f"The run stopped on an unexpected {type(exc).__name__}; the decisions made before it are kept.",
         )
-        run.refresh_from_db()
-        return run
+        return _run_finished(tenant, run)
     DispatchRun.objects.filter(pk=run.pk).update(
         status=DispatchRun.Status.DONE, finished_at=timezone.now(), counts=dict(counts), dry_run=dry_run
     )
+    return _run_finished(tenant, run)
+
+
+def _run_finished(tenant, run: DispatchRun) -> DispatchRun:
     run.refresh_from_db()
+    data = {"run_id": run.pk, "status": run.status, "dry_run": run.dry_run, "counts": run.counts}
+    webhook_emit(tenant=tenant, event_type="dispatch_run.finished", data=data)
     return run
 
 

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from audit.services import event_record
 from operations.models import Incident
+from webhooks.services import webhook_emit
 
 logger = structlog.get_logger(__name__)
 
@@ -22,6 +23,7 @@ def incident_open(*, tenant, dedupe_key: str, title: str, detail: str = "", seve
             incident = Incident.objects.create(
                 tenant=tenant, dedupe_key=dedupe_key, title=title[:200], detail=detail, severity=severity, source=source
             )
+            webhook_emit(tenant=tenant, event_type="incident.opened", data=_incident_data(incident))
     except IntegrityError:  # opened concurrently by another run
         return Incident.objects.get(tenant=tenant, dedupe_key=dedupe_key), False
     logger.info("incident_opened", tenant=tenant.schema_name, key=dedupe_key, severity=severity)
@@ -62,4 +64,11 @@ def incident_transition(*, incident, to: str, actor, request=None):
             after={"status": incident.status},
             request=request,
         )
+        if to == "resolve":
+            webhook_emit(tenant=incident.tenant, event_type="incident.resolved", data=_incident_data(incident))
     return incident
+
+
+def _incident_data(incident) -> dict:
+    fields = ("title", "severity", "source", "status", "dedupe_key")
+    return {"incident_id": incident.pk, **{name: getattr(incident, name) for name in fields}}

@@ -19,6 +19,8 @@ from operations.commands import batch_create, command_create
 from operations.services import incident_open
 from tenants.models import Backup
 from tenants.provisioning import provisioning_request
+from webhooks.models import WebhookDelivery
+from webhooks.services import endpoint_create
 
 A, S, TA, TU = Role.INTERNAL_ADMIN, Role.INTERNAL_SUPPORT, Role.TENANT_ADMIN, Role.TENANT_USER
 
@@ -39,12 +41,15 @@ EXPECTED = {
     Action.USE_DJANGO_ADMIN: {A, S},
     Action.MANAGE_ANY_TENANT_API_KEYS: {A},
     Action.INGEST_AGENT_REQUESTS: set(),
+    Action.MANAGE_WEBHOOKS: {TA},
+    Action.MANAGE_COMPANY_WEBHOOKS: {A},
 }
 TENANT_ACTIONS = {
     Action.VIEW_TENANT_DASHBOARD,
     Action.MANAGE_LEADS,
     Action.MANAGE_TENANT_USERS,
     Action.INGEST_AGENT_REQUESTS,
+    Action.MANAGE_WEBHOOKS,
 }
 
 # Routes anyone may open (they do their own checks: tickets, tokens, forms).
@@ -143,6 +148,9 @@ def fill(route: str, acme, fixtures) -> str:
         lead_id=fixtures["lead"].pk,
         token_id=fixtures["token"].pk,
     )
+    # A tenant's webhook routes name acme's endpoint, the company's routes the company's.
+    endpoint = fixtures["tenant_webhook" if route.startswith(("api/tenant/", "app/dashboard")) else "company_webhook"]
+    values.update(endpoint_id=endpoint.pk, delivery_id=endpoint.deliveries.get().pk)
     path = route
     for name, value in values.items():
         path = path.replace(f"<int:{name}>", str(value)).replace(f"<uuid:{name}>", str(value))
@@ -165,7 +173,13 @@ def fixtures(acme):
 
     with tenant_context(acme):
         lead = Lead.objects.create(name="Matrix Lead", email="lead@matrix.test")
+    tenant_webhook = endpoint_create(tenant=acme, url="https://example.com/acme", events=["command.finished"])
+    company_webhook = endpoint_create(tenant=None, url="https://example.com/company", events=["command.finished"])
+    for endpoint in (tenant_webhook, company_webhook):
+        WebhookDelivery.objects.create(endpoint=endpoint, event_type="ping", payload={"id": "matrix"})
     return {
+        "tenant_webhook": tenant_webhook,
+        "company_webhook": company_webhook,
         # Support's own token: support may revoke it, and an internal admin may revoke anyone's.
         "token": staff_token_create(user=User.objects.get(email="support@alquimista.test"), name="m", scopes=["read"])[
             0

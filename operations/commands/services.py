@@ -25,6 +25,7 @@ from core.requeue import requeue_cutoff
 from operations.commands.parameters import parameters_validate
 from operations.commands_models import Command, CommandBatch, CommandStatus, CommandType
 from operations.handlers import HANDLERS, CommandFailed
+from webhooks.services import webhook_emit
 
 logger = structlog.get_logger(__name__)
 
@@ -218,6 +219,11 @@ def command_finish(*, command: Command, output: dict | None = None, error: str =
                 target_type="command",
                 target_id=command.pk,
                 after={"status": status, "error": error[:500]},
+            )
+            webhook_emit(
+                tenant=command.tenant,
+                event_type="command.finished",
+                data={"command_id": str(command.pk), "type": command.type, "status": status, "error": error[:500]},
             )
     if updated:
         _batch_continue(command)

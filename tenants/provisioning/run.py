@@ -17,6 +17,7 @@ from core.requeue import requeue, requeue_cutoff
 from tenants.models import ProvisioningRun, Tenant
 from tenants.provisioning.steps import STEP_NAMES, STEPS, StepFailed, secret_names
 from vault import get_secret_store
+from webhooks.services import webhook_emit
 
 logger = structlog.get_logger(__name__)
 
@@ -93,6 +94,11 @@ def _steps_run(run: ProvisioningRun, recorder: "_Recorder", created: dict, *, lo
         ProvisioningRun.objects.filter(pk=run.pk).update(
             status=ProvisioningRun.Status.SUCCEEDED, finished_at=timezone.now()
         )
+        webhook_emit(
+            tenant=created["tenant"],
+            event_type="provisioning.finished",
+            data={"run_id": run.pk, "slug": run.slug, "status": ProvisioningRun.Status.SUCCEEDED},
+        )
         # Only now, and from a task with retries: a failed run must not invite anyone, the smoke test's login
         # would void an earlier link, and an SMTP outage must not undo a working tenant.
         from tenants.tasks import owner_set_password_email_enqueue  # noqa: PLC0415  (cycle: the tasks call this module)
@@ -121,6 +127,11 @@ def _run_fail(run: ProvisioningRun, *, step: str, message: str, action: str = "t
         target_type="provisioning_run",
         target_id=run.pk,
         after={"slug": run.slug, "step": step, "error": message[:500]},
+    )
+    webhook_emit(
+        tenant=None,  # no tenant is left: the company's endpoints hear of it
+        event_type="provisioning.finished",
+        data={"run_id": run.pk, "slug": run.slug, "status": ProvisioningRun.Status.FAILED, "failed_step": step},
     )
 
 

@@ -19,6 +19,7 @@ from tenants import isolation, prechecks
 from tenants.models import ProvisioningRun, Tenant
 from tenants.services import tenant_create
 from vault import get_secret_store
+from webhooks.signing import tenant_secret_name
 
 logger = structlog.get_logger(__name__)
 
@@ -30,7 +31,7 @@ class StepFailed(Exception):
 def secret_names(slug: str) -> dict[str, str]:
     return {
         "jwt": f"tenant/{slug}/jwt-signing-key",
-        "webhook": f"tenant/{slug}/webhook-api-key",
+        "webhook": tenant_secret_name(slug),
         "owner_password": f"tenant/{slug}/owner-initial-password",
     }
 
