@@ -5,8 +5,6 @@ costs no database round trip to authenticate; revoking or deleting a key forgets
 change commits. Only the row is cached (the secret's hash, as in the table), never a raw key.
 """
 
-import hashlib
-import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -16,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
+from accounts.credentials import credential_new, credential_revoke, secret_hash, secret_matches
 from accounts.models import ApiKey
 from audit.services import event_record
 
@@ -33,10 +32,6 @@ _CACHED_FIELDS = (
     "last_used_at",
     "revoked_at",
 )
-
-
-def _hash(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -71,14 +66,13 @@ def api_key_create(*, tenant, name: str, scopes: list[str], actor=None, request=
     valid = set(ApiKey.Scope.values)
     if not scopes or not set(scopes) <= valid:
         raise ValidationError({"scopes": f"Choose one or more of: {', '.join(sorted(valid))}."})
-    prefix = secrets.token_hex(4)
-    secret = secrets.token_urlsafe(32)
+    prefix, secret = credential_new()
     with transaction.atomic():
         key = ApiKey.objects.create(
             tenant=tenant,
             name=name,
             prefix=prefix,
-            secret_hash=_hash(secret),
+            secret_hash=secret_hash(secret),
             scopes=sorted(set(scopes)),
             created_by=actor if getattr(actor, "pk", None) else None,
         )
@@ -125,20 +119,8 @@ def _key_by_prefix(prefix: str) -> ApiKey | None:
 
 
 def api_key_revoke(*, key: ApiKey, actor=None, request=None) -> ApiKey:
-    with transaction.atomic():
-        updated = ApiKey.objects.filter(pk=key.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
-        key.refresh_from_db()
-        api_key_forget(key.prefix)
-        if updated:
-            event_record(
-                action="api_key.revoked",
-                actor=actor,
-                tenant=key.tenant,
-                target_type="api_key",
-                target_id=key.pk,
-                before={"name": key.name, "prefix": key.prefix},
-                request=request,
-            )
+    key = credential_revoke(key, kind="api_key", actor=actor, tenant=key.tenant, request=request)
+    api_key_forget(key.prefix)
     return key
 
 
@@ -149,7 +131,7 @@ def api_key_authenticate(*, raw: str, tenant) -> ApiKeyPrincipal | None:
         return None
     _, prefix, secret = parts
     key = _key_by_prefix(prefix)
-    if key is None or not secrets.compare_digest(key.secret_hash, _hash(secret)):
+    if key is None or not secret_matches(key.secret_hash, secret):
         return None
     if not key.is_active or tenant is None or key.tenant_id != tenant.pk:
         return None

@@ -5,14 +5,13 @@ member cannot mint a token for what support may not do, and a member who leaves 
 their tokens' power with them.
 """
 
-import hashlib
-import secrets
 from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.credentials import credential_new, credential_revoke, secret_hash, secret_matches
 from accounts.models import StaffToken
 from accounts.policy import internal_role
 from accounts.roles import Role
@@ -21,10 +20,6 @@ from audit.services import event_record
 TOKEN_PREFIX = "alq_pat"
 LAST_USED_PRECISION = timedelta(minutes=1)
 EXPIRY_DAYS = (7, 30, 90, 365)  # the choices offered; None is "never"
-
-
-def _hash(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
 
 
 def _validated(*, user, name: str, scopes: list[str], expires_in_days: int | None) -> tuple[str, list[str]]:
@@ -55,12 +50,11 @@ def staff_token_create(
 ) -> tuple[StaffToken, str]:
     """Create a token for `user` (themselves); returns it with the raw value, which cannot be shown again."""
     name, scopes = _validated(user=user, name=name, scopes=scopes, expires_in_days=expires_in_days)
-    prefix = secrets.token_hex(4)
-    secret = secrets.token_urlsafe(32)
+    prefix, secret = credential_new()
     expires_at = timezone.now() + timedelta(days=expires_in_days) if expires_in_days else None
     with transaction.atomic():
         token = StaffToken.objects.create(
-            user=user, name=name, prefix=prefix, secret_hash=_hash(secret), scopes=scopes, expires_at=expires_at
+            user=user, name=name, prefix=prefix, secret_hash=secret_hash(secret), scopes=scopes, expires_at=expires_at
         )
         event_record(
             action="staff_token.created",
@@ -85,19 +79,7 @@ def staff_tokens_revocable_by(user):
 
 
 def staff_token_revoke(*, token: StaffToken, actor, request=None) -> StaffToken:
-    with transaction.atomic():
-        updated = StaffToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
-        token.refresh_from_db()
-        if updated:
-            event_record(
-                action="staff_token.revoked",
-                actor=actor,
-                target_type="staff_token",
-                target_id=token.pk,
-                before={"name": token.name, "prefix": token.prefix},
-                request=request,
-            )
-    return token
+    return credential_revoke(token, kind="staff_token", actor=actor, request=request)
 
 
 def staff_token_authenticate(raw: str):
@@ -109,7 +91,7 @@ def staff_token_authenticate(raw: str):
         return None
     prefix, secret = parts
     token = StaffToken.objects.select_related("user").filter(prefix=prefix).first()
-    if token is None or not secrets.compare_digest(token.secret_hash, _hash(secret)):
+    if token is None or not secret_matches(token.secret_hash, secret):
         return None
     user = token.user
     if not token.is_active or not user.is_active or internal_role(user) is None:
