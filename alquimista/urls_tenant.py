@@ -6,7 +6,7 @@ from alquimista import urls_api
 from alquimista.urls_common import handler403, handler404, handler500  # noqa: F401
 from alquimista.urls_common import urlpatterns as common
 from core.api.not_found import NOT_FOUND_NAME, api_not_found
-from dashboards import account_views, client_views, dispatch_views
+from dashboards import account_views, client_views, dispatch_views, webhook_views
 
 urlpatterns = [
     *common,
@@ -18,6 +18,13 @@ urlpatterns = [
     path("app/dashboard/incidents", client_views.client_incidents, name="client-incidents"),
     path("app/dashboard/api-keys", account_views.api_keys_page, name="api-keys"),
     path("app/dashboard/api-keys/<int:key_id>/revoke", account_views.api_key_revoke_page, name="api-key-revoke"),
+    path("app/dashboard/webhooks", webhook_views.webhooks_page, name="tenant-webhooks"),
+    path("app/dashboard/webhooks/<int:endpoint_id>/test", webhook_views.webhook_test_page, name="tenant-webhook-test"),
+    path(
+        "app/dashboard/webhooks/<int:endpoint_id>/delete",
+        webhook_views.webhook_delete_page,
+        name="tenant-webhook-delete",
+    ),
     path("app/dashboard/users", account_views.users_page, name="tenant-users"),
     path("app/dashboard/users/<int:user_id>/role", account_views.user_role_page, name="tenant-user-role"),
     path("app/dashboard/users/<int:user_id>/remove", account_views.user_remove_page, name="tenant-user-remove"),

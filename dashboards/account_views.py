@@ -41,6 +41,7 @@ from audit.services import event_record
 from core.hosts import public_url
 from core.tenancy import customer_tenant_or_404
 from dashboards.access import login_required_here, page_post_requires, page_requires
+from dashboards.messages import form_error_add
 from dashboards.routing import redirect_to_tenant
 
 
@@ -138,9 +139,7 @@ def staff_tokens_page(request):
         try:
             _, raw = staff_token_create(user=request.user, request=request, **form.cleaned_data)
         except ValidationError as error:
-            for field, problems in error.message_dict.items():
-                for problem in problems:
-                    form.add_error(field if field in form.fields else None, problem)
+            form_error_add(form, error)
         else:
             request.session[NEW_TOKEN_SESSION_KEY] = raw
             return redirect("staff-tokens")

@@ -15,6 +15,7 @@ from operations.commands_models import CommandStatus, CommandType
 from operations.models import Incident
 from tenants.models import Tenant
 from usage.selectors import PERIODS
+from webhooks.models import EVENT_TYPES
 
 DEFAULT_PERIOD = "30d"
 TENANT_ORDERINGS = {
@@ -242,3 +243,11 @@ class HandoffForm(forms.Form):
 
 class ChooseTenantForm(forms.Form):
     tenant = text(_("Tenant"), 40)
+
+
+class WebhookEndpointForm(forms.Form):
+    """Where a tenant's events go (webhooks.services checks the address and the limit)."""
+
+    url = forms.URLField(max_length=500, assume_scheme="https", label=_("Endpoint URL"))
+    description = forms.CharField(max_length=200, required=False, label=_("Description"))
+    events = forms.MultipleChoiceField(choices=EVENT_TYPES, widget=forms.CheckboxSelectMultiple, label=_("Events"))

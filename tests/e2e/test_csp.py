@@ -17,7 +17,7 @@ CLIENT_PAGES = [
     "/profile",
     "/password/",
 ]
-CLIENT_ADMIN_PAGES = ["/app/dashboard/users", "/app/dashboard/api-keys"]
+CLIENT_ADMIN_PAGES = ["/app/dashboard/users", "/app/dashboard/api-keys", "/app/dashboard/webhooks"]
 COMPANY_PAGES = [
     "/app/company",
     "/app/company/tenants",
@@ -26,6 +26,7 @@ COMPANY_PAGES = [
     "/app/company/commands",
     "/app/company/events",
     "/profile",
+    "/profile/tokens",
 ]
 ADMIN_PAGES = ["/admin/", "/admin/tenants/tenant/", "/admin/tenants/plan/", "/admin/accounts/user/"]
 # Chromium logs each refusal to the console; the DOM event is reported too, in case a message is worded otherwise.
