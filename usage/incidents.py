@@ -17,6 +17,7 @@ from core.tasks import publish_on_commit
 from operations.models import Incident
 from operations.services import incident_open
 from usage.models import UsageDaily
+from webhooks.services import webhook_emit
 
 logger = structlog.get_logger(__name__)
 
@@ -103,6 +104,8 @@ def quota_incidents_open(*, tenant, month_of: date) -> int:
         if created:
             opened += 1
             publish_on_commit(quota_mail_task, incident.pk)  # a broker outage: the quota-mail sweep sends it
+            data = {"metric": metric, "threshold": threshold, "used": used[metric], "limit": limit, "month": month}
+            webhook_emit(tenant=tenant, event_type="quota.threshold", data={"incident_id": incident.pk, **data})
     return opened
 
 

@@ -11,6 +11,7 @@ EVENT_TYPES = (
     ("incident.opened", "An incident was opened"),
     ("incident.resolved", "An incident was resolved"),
     ("dispatch_run.finished", "A lead-dispatch run finished"),
+    ("quota.threshold", "80, 90 or 100 % of a monthly plan limit reached"),
 )
 
 

@@ -16,6 +16,7 @@ from usage.incidents import quota_mail_send, quota_mails_sweep
 from usage.rollup import rollup_tenant
 from usage.tasks import quota_mail_task
 from usage.tests.test_rollup import DAY, FlakyInbox, quota_used_up
+from webhooks.services import endpoint_create
 
 
 @pytest.fixture
@@ -159,3 +160,15 @@ def test_the_incident_can_be_acknowledged_while_its_alert_is_being_mailed(transa
         assert quota_mail_send(incident_id=incident.pk) == 0
     finally:
         Incident.objects.filter(pk=incident.pk).delete()
+
+
+def test_each_threshold_passed_is_one_webhook_event(fresh_tenant, agent_types, django_capture_on_commit_callbacks):
+    endpoint = endpoint_create(tenant=fresh_tenant, url="https://example.com/quota", events=["quota.threshold"])
+    quota_used_up(fresh_tenant, agent_types)
+    with django_capture_on_commit_callbacks(execute=False):
+        rollup_tenant(tenant=fresh_tenant, start=DAY, end=DAY, today=DAY)
+        rollup_tenant(tenant=fresh_tenant, start=DAY, end=DAY, today=DAY)  # night after night: nothing new
+
+    events = [delivery.payload["data"] for delivery in endpoint.deliveries.all()]
+    assert sorted(event["threshold"] for event in events) == [80, 90, 100]
+    assert {event["metric"] for event in events} == {"requests"}
