@@ -68,7 +68,7 @@ def _caller(case) -> str:
 
 @schema.parametrize()
 @hypothesis_settings(
-    max_examples=20,
+    max_examples=10,
     deadline=None,
     derandomize=True,
     database=None,

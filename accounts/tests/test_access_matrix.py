@@ -173,8 +173,8 @@ def fixtures(acme):
 
     with tenant_context(acme):
         lead = Lead.objects.create(name="Matrix Lead", email="lead@matrix.test")
-    tenant_webhook = endpoint_create(tenant=acme, url="https://example.com/acme", events=["command.finished"])
-    company_webhook = endpoint_create(tenant=None, url="https://example.com/company", events=["command.finished"])
+    tenant_webhook = endpoint_create(tenant=acme, url="http://127.0.0.1:9/acme", events=["command.finished"])
+    company_webhook = endpoint_create(tenant=None, url="http://127.0.0.1:9/company", events=["command.finished"])
     for endpoint in (tenant_webhook, company_webhook):
         WebhookDelivery.objects.create(endpoint=endpoint, event_type="ping", payload={"id": "matrix"})
     return {
